@@ -1,0 +1,128 @@
+"""The `signage` command: serve, migrate, create-user."""
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from signage.core.config import ConfigurationError, get_settings
+from signage.core.db import create_db_engine, session_scope
+from signage.core.errors import Problem
+from signage.core.migrate import new_revision, upgrade_to_head
+from signage.core.roles import OrganisationKind, Role
+
+app = typer.Typer(help="Digital-signage playlist server for night-time public-safety campaigns.")
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option(help="Data folder (default ./data or SIGNAGE_DATA_DIR).", show_default=False),
+]
+
+
+def _use_data_dir(data_dir: Path | None) -> None:
+    # Through the environment, so uvicorn worker processes see the same setting.
+    if data_dir is not None:
+        os.environ["SIGNAGE_DATA_DIR"] = str(data_dir)
+        get_settings.cache_clear()
+
+
+def _migrate() -> None:
+    settings = get_settings()
+    try:
+        settings.effective_secret_key  # noqa: B018  (fail before serving, not on first login)
+    except ConfigurationError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    upgrade_to_head(settings.effective_database_url)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    data_dir: DataDir = None,
+    access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
+) -> None:
+    """Apply pending migrations, then serve the API, console and web player on one port."""
+    _use_data_dir(data_dir)
+    _migrate()
+    typer.echo(f"signage: serving on http://{host}:{port} (API docs at /docs)")
+    uvicorn.run(
+        "signage.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        access_log=access_log,
+        proxy_headers=True,
+    )
+
+
+@app.command()
+def migrate(data_dir: DataDir = None) -> None:
+    """Bring the database schema up to date."""
+    _use_data_dir(data_dir)
+    _migrate()
+    typer.echo("signage: database is at the latest migration")
+
+
+@app.command("create-user")
+def create_user(
+    email: Annotated[str, typer.Option(help="Login email.")],
+    password: Annotated[str, typer.Option(help="Password (8 characters or more).")],
+    role: Annotated[Role, typer.Option(help="admin, editor, approver or partner.")],
+    organisation: Annotated[str, typer.Option(help="Organisation name; created if missing.")],
+    kind: Annotated[
+        OrganisationKind, typer.Option(help="Kind of a new organisation.")
+    ] = OrganisationKind.national,
+    data_dir: DataDir = None,
+) -> None:
+    """Create a user, and its organisation if there is none of that name yet."""
+    from signage.organisations import service as organisations
+    from signage.users import service as users
+    from signage.users.models import UserCreate
+
+    _use_data_dir(data_dir)
+    _migrate()
+    try:
+        checked = UserCreate(email=email, password=password, role=role, organisation_id="-")
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    engine = create_db_engine(get_settings().effective_database_url)
+    try:
+        for session in session_scope(engine):
+            found = organisations.find_by_name(session, organisation.strip())
+            if found is not None and found.kind != kind:
+                typer.echo(
+                    f"error: organisation {organisation!r} exists and is a {found.kind}, "
+                    f"not a {kind.value}",
+                    err=True,
+                )
+                raise typer.Exit(2)
+            org = found or organisations.create_organisation(
+                session, name=organisation.strip(), kind=kind
+            )
+            user = users.create_user(
+                session, email=checked.email, password=password, role=role, organisation=org
+            )
+            typer.echo(f"created {user.role} {user.email} in {org.name} ({org.kind}) id={user.id}")
+    except Problem as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(1) from exc
+    finally:
+        engine.dispose()
+
+
+@app.command("make-migration", hidden=True)
+def make_migration(message: str) -> None:
+    """(Developers) write a migration for model changes, against a scratch SQLite database."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as scratch:
+        new_revision(f"sqlite:///{scratch}/scratch.db", message)

@@ -1,0 +1,102 @@
+"""Settings: one pydantic-settings class, environment prefix ``SIGNAGE_``.
+
+The embedded default needs no configuration at all: a SQLite file and the media folder live
+under ``./data`` and a secret key is generated there on first run. Outside that default (a
+database URL was given) a missing secret key is a startup error, because replicas sharing a
+database must share the key that signs their tokens.
+"""
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ConfigurationError(RuntimeError):
+    """The settings cannot work; the message says which one and why."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SIGNAGE_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("data"), description="Media and other files.")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default: a SQLite file in the data folder.",
+    )
+    secret_key: str | None = Field(
+        default=None,
+        description="Signs access tokens; generated and kept in the data folder by default.",
+    )
+    access_token_minutes: int = Field(default=480, ge=1, le=7 * 24 * 60)
+    pairing_code_seconds: int = Field(default=900, ge=30, le=86400)
+    pairing_poll_interval_seconds: int = Field(default=5, ge=1, le=60)
+    max_claim_failures: int = Field(
+        default=10, ge=1, description="Bad pairing claims per user in the lockout window."
+    )
+    claim_lockout_seconds: int = Field(default=900, ge=1)
+    max_upload_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
+    max_image_pixels: int = Field(default=40_000_000, ge=1)
+    poll_after_seconds: int = Field(default=30, ge=5, le=3600)
+    screen_offline_after_seconds: int = Field(default=180, ge=30)
+    play_retention_days: int = Field(default=400, ge=1)
+    public_url: str | None = Field(default=None, description="Base URL printed for players.")
+
+    @property
+    def data_path(self) -> Path:
+        return self.data_dir.expanduser().resolve()
+
+    @property
+    def media_path(self) -> Path:
+        return self.data_path / "media"
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.database_url is None
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_path / 'signage.db'}"
+
+    @property
+    def effective_secret_key(self) -> str:
+        if self.secret_key:
+            if len(self.secret_key) < 32:
+                raise ConfigurationError("SIGNAGE_SECRET_KEY must be at least 32 characters")
+            return self.secret_key
+        if not self.is_embedded:
+            raise ConfigurationError(
+                "SIGNAGE_SECRET_KEY is required when SIGNAGE_DATABASE_URL is set: every "
+                "replica sharing the database must sign tokens with the same key"
+            )
+        return _embedded_secret(self.data_path)
+
+
+@lru_cache(maxsize=8)
+def _embedded_secret(data_path: Path) -> str:
+    key_file = data_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    data_path.mkdir(parents=True, exist_ok=True)
+    # Written aside then hard-linked into place: the link fails if another process starting at
+    # the same moment won, and then both use the winner's key, never a half-written file.
+    temp = data_path / f".secret_key.{secrets.token_hex(8)}"
+    temp.write_text(secrets.token_urlsafe(48))
+    temp.chmod(0o600)
+    try:
+        os.link(temp, key_file)
+    except FileExistsError:
+        pass
+    finally:
+        temp.unlink()
+    return key_file.read_text().strip()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

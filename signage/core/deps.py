@@ -1,0 +1,71 @@
+"""Typed request dependencies: the database session and the authenticated caller."""
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlmodel import Session
+
+from signage.core.config import Settings
+from signage.core.db import session_scope
+from signage.core.errors import Forbidden, Unauthorized
+from signage.core.roles import OrganisationKind, Role
+from signage.core.security import read_access_token
+from signage.core.tenancy import Caller
+from signage.organisations.models import Organisation
+from signage.users.models import User
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    yield from session_scope(request.app.state.engine)
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+# scope="function": the commit happens before the response is sent, so a 201 means it is stored.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def get_caller(
+    request: Request,
+    session: SessionDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Caller:
+    if not token:
+        raise Unauthorized()
+    claims = read_access_token(token, secret=request.app.state.secret_key)
+    if claims is None:
+        raise Unauthorized("Access token is invalid or has expired; log in again")
+    # Read each time so a deactivated user or a changed role takes effect at once.
+    user = session.get(User, claims.user_id)
+    if user is None or not user.is_active:
+        raise Unauthorized("This account no longer exists or is disabled")
+    organisation = session.get(Organisation, user.organisation_id)
+    assert organisation is not None  # foreign key
+    return Caller(
+        user_id=user.id,
+        email=user.email,
+        role=Role(user.role),
+        organisation_id=organisation.id,
+        organisation_kind=OrganisationKind(organisation.kind),
+    )
+
+
+CurrentCaller = Annotated[Caller, Depends(get_caller)]
+
+
+def require_roles(*roles: Role) -> object:
+    def check(caller: CurrentCaller) -> Caller:
+        if caller.role not in roles:
+            names = ", ".join(r.value for r in roles)
+            raise Forbidden(f"this needs one of the roles: {names}")
+        return caller
+
+    return Depends(check)

@@ -1,0 +1,57 @@
+"""Alembic, driven from code so `signage migrate` works from any directory and any install.
+
+The migration scripts live in the repository's top-level ``migrations/`` and are shipped inside
+the wheel as ``signage/migrations`` (see pyproject.toml), so both layouts are looked for.
+"""
+
+from functools import lru_cache
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+
+_PACKAGE = Path(__file__).resolve().parent.parent
+
+
+def migrations_dir() -> Path:
+    for candidate in (_PACKAGE / "migrations", _PACKAGE.parent / "migrations"):
+        if (candidate / "env.py").is_file():
+            return candidate
+    raise RuntimeError("the signage migrations are missing from this installation")
+
+
+def alembic_config(database_url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    config.set_main_option(
+        "file_template",
+        "%%(year)d-%%(month).2d-%%(day).2d-%%(hour).2d%%(minute).2d_%%(slug)s",
+    )
+    # Percent signs in passwords would otherwise be read as interpolation.
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return config
+
+
+def upgrade_to_head(database_url: str) -> None:
+    command.upgrade(alembic_config(database_url), "head")
+
+
+def new_revision(database_url: str, message: str) -> None:
+    """Write a migration for whatever the models have that the (migrated) database lacks."""
+    upgrade_to_head(database_url)
+    command.revision(alembic_config(database_url), message=message, autogenerate=True)
+
+
+@lru_cache(maxsize=1)
+def head_revisions() -> frozenset[str]:
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return frozenset(script.get_heads())
+
+
+def is_at_head(engine: Engine) -> bool:
+    with engine.connect() as connection:
+        current = frozenset(MigrationContext.configure(connection).get_current_heads())
+    return current == head_revisions()

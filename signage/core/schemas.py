@@ -1,0 +1,72 @@
+"""Small value types shared by the API schemas of several domains."""
+
+import re
+from datetime import time
+from enum import StrEnum
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from pydantic import AfterValidator, BeforeValidator, StringConstraints
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+class Day(StrEnum):
+    mon = "mon"
+    tue = "tue"
+    wed = "wed"
+    thu = "thu"
+    fri = "fri"
+    sat = "sat"
+    sun = "sun"
+
+
+WEEKDAYS: tuple[Day, ...] = tuple(Day)
+
+
+def parse_hhmm(value: str) -> time:
+    match = _HHMM.match(value)
+    if not match:
+        raise ValueError(f"{value!r} is not a time of day as HH:MM (00:00 to 23:59)")
+    return time(int(match[1]), int(match[2]))
+
+
+def _check_hhmm(value: str) -> str:
+    parse_hhmm(value)
+    return value
+
+
+def _check_timezone(value: str) -> str:
+    # ZoneInfo alone accepts odd keys such as "localtime" or file paths on some systems; the
+    # IANA list is the contract.
+    if value not in _timezones():
+        raise ValueError(f"{value!r} is not an IANA timezone name such as Europe/London")
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"{value!r} is not a known timezone") from exc
+    return value
+
+
+_TIMEZONES: frozenset[str] = frozenset()
+
+
+def _timezones() -> frozenset[str]:
+    global _TIMEZONES
+    if not _TIMEZONES:
+        _TIMEZONES = frozenset(available_timezones())
+    return _TIMEZONES
+
+
+def _strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+HHMM = Annotated[str, AfterValidator(_check_hhmm)]
+TimezoneName = Annotated[str, AfterValidator(_check_timezone)]
+Name = Annotated[str, BeforeValidator(_strip), StringConstraints(min_length=1, max_length=200)]
+Tag = Annotated[
+    str,
+    BeforeValidator(_strip),
+    StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.:/-]*$"),
+]

@@ -1,0 +1,60 @@
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from signage.core.deps import SessionDep, SettingsDep
+from signage.core.types import utcnow
+from signage.player import pairing
+from signage.player.auth import CurrentScreen
+from signage.player.models import PairGranted, PairPoll, PairRequest, PairResponse
+
+router = APIRouter(prefix="/v1/player", tags=["player"])
+
+
+@router.post("/pair", status_code=201, response_model=PairResponse)
+def pair(
+    session: SessionDep, settings: SettingsDep, data: PairRequest | None = None
+) -> PairResponse:
+    """Start pairing a new screen: show `user_code` on it, then poll with `device_code`."""
+    started = pairing.start_pairing(session, settings=settings, request=data or PairRequest())
+    return PairResponse(
+        device_code=started.device_code,
+        user_code=started.user_code,
+        expires_in=started.expires_in,
+        interval=started.interval,
+    )
+
+
+@router.post(
+    "/pair/poll",
+    response_model=PairGranted,
+    responses={400: {"description": "`authorization_pending`, `slow_down` or `expired_token`"}},
+)
+def pair_poll(data: PairPoll, session: SessionDep, settings: SettingsDep) -> PairGranted:
+    """Ask whether the pairing was claimed. Answers 400 with `error` until it is, then once
+    200 with the screen's id and device token."""
+    screen_id, token = pairing.poll_pairing(
+        session, settings=settings, device_code=data.device_code
+    )
+    return PairGranted(screen_id=screen_id, device_token=token)
+
+
+class PlayerStatus(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    player: str | None = Field(default=None, max_length=200)
+    playing_creative_id: str | None = Field(default=None, max_length=36)
+    cached_bytes: int | None = Field(default=None, ge=0)
+    free_bytes: int | None = Field(default=None, ge=0)
+    errors: list[str] = Field(default_factory=list, max_length=50)
+
+
+@router.post("/status", status_code=204)
+def report_status(data: PlayerStatus, screen: CurrentScreen, session: SessionDep) -> Response:
+    """The screen reports what it is doing; it counts as seen now."""
+    screen.last_seen_at = utcnow()
+    if data.player is not None:
+        screen.player = data.player
+    if "playing_creative_id" in data.model_fields_set:
+        screen.playing_creative_id = data.playing_creative_id
+    session.add(screen)
+    return Response(status_code=204)

@@ -1,0 +1,98 @@
+from datetime import timedelta
+
+from fastapi import APIRouter, Response
+
+from signage.core.deps import CurrentCaller, SessionDep, SettingsDep
+from signage.player import pairing
+from signage.screens import service
+from signage.screens.models import (
+    ScreenClaim,
+    ScreenCreate,
+    ScreenPublic,
+    ScreenUpdate,
+    ScreenWithToken,
+)
+
+router = APIRouter(prefix="/v1/screens", tags=["screens"])
+
+
+def _offline_after(settings: SettingsDep) -> timedelta:
+    return timedelta(seconds=settings.screen_offline_after_seconds)
+
+
+@router.post("", status_code=201, response_model=ScreenWithToken)
+def create_screen(
+    data: ScreenCreate, session: SessionDep, caller: CurrentCaller, settings: SettingsDep
+) -> ScreenWithToken:
+    """Register a screen in one of your venues.
+
+    The response carries the screen's `device_token` once; only its hash is stored. Configure
+    the player with it, or pair the screen with a code instead (`POST /v1/screens/claim`).
+    """
+    screen, token = service.create_for(session, caller=caller, data=data)
+    return service.with_token(screen, token, offline_after=_offline_after(settings))
+
+
+@router.post("/claim", status_code=201, response_model=ScreenPublic)
+def claim_screen(
+    data: ScreenClaim, session: SessionDep, caller: CurrentCaller, settings: SettingsDep
+) -> ScreenPublic:
+    """Claim a screen that shows a pairing code: it joins your venue and receives its token.
+
+    Repeated wrong codes lock you out for a while (429), so codes cannot be guessed.
+    """
+    screen = pairing.claim_screen(session, settings=settings, caller=caller, data=data)
+    return service.to_public(screen, offline_after=_offline_after(settings))
+
+
+@router.get("", response_model=list[ScreenPublic])
+def list_screens(
+    session: SessionDep,
+    caller: CurrentCaller,
+    settings: SettingsDep,
+    venue_id: str | None = None,
+) -> list[ScreenPublic]:
+    """Screens you can see, with their status (`online`, `offline`, `never_seen`)."""
+    offline_after = _offline_after(settings)
+    return [
+        service.to_public(s, offline_after=offline_after)
+        for s in service.list_for(session, caller=caller, venue_id=venue_id)
+    ]
+
+
+@router.get("/{screen_id}", response_model=ScreenPublic)
+def read_screen(
+    screen_id: str, session: SessionDep, caller: CurrentCaller, settings: SettingsDep
+) -> ScreenPublic:
+    """One screen you can see."""
+    screen = service.get_for(session, caller=caller, screen_id=screen_id)
+    return service.to_public(screen, offline_after=_offline_after(settings))
+
+
+@router.patch("/{screen_id}", response_model=ScreenPublic)
+def update_screen(
+    screen_id: str,
+    data: ScreenUpdate,
+    session: SessionDep,
+    caller: CurrentCaller,
+    settings: SettingsDep,
+) -> ScreenPublic:
+    """Rename a screen, set its orientation or its tags."""
+    screen = service.update_for(session, caller=caller, screen_id=screen_id, data=data)
+    return service.to_public(screen, offline_after=_offline_after(settings))
+
+
+@router.post("/{screen_id}/token", response_model=ScreenWithToken)
+def rotate_token(
+    screen_id: str, session: SessionDep, caller: CurrentCaller, settings: SettingsDep
+) -> ScreenWithToken:
+    """Issue a new device token; the old one stops working at once."""
+    screen, token = service.rotate_token_for(session, caller=caller, screen_id=screen_id)
+    return service.with_token(screen, token, offline_after=_offline_after(settings))
+
+
+@router.delete("/{screen_id}", status_code=204)
+def revoke_screen(screen_id: str, session: SessionDep, caller: CurrentCaller) -> Response:
+    """Revoke a screen: its token stops working and it leaves every list."""
+    service.revoke_for(session, caller=caller, screen_id=screen_id)
+    return Response(status_code=204)

@@ -1,0 +1,108 @@
+"""Screens: registration, editing, device tokens and revocation."""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, select
+
+from signage.core.errors import Forbidden, Invalid
+from signage.core.security import hash_secret, new_device_token
+from signage.core.tenancy import Caller, get_scoped, scoped_select
+from signage.core.types import utcnow
+from signage.screens.models import (
+    Screen,
+    ScreenCreate,
+    ScreenPublic,
+    ScreenStatus,
+    ScreenUpdate,
+    ScreenWithToken,
+)
+from signage.venues.models import Venue
+
+
+def screen_status(screen: Screen, *, now: datetime, offline_after: timedelta) -> ScreenStatus:
+    if screen.last_seen_at is None:
+        return "never_seen"
+    return "online" if now - screen.last_seen_at <= offline_after else "offline"
+
+
+def to_public(screen: Screen, *, offline_after: timedelta) -> ScreenPublic:
+    status = screen_status(screen, now=utcnow(), offline_after=offline_after)
+    return ScreenPublic.model_validate({**screen.model_dump(), "status": status})
+
+
+def with_token(screen: Screen, token: str, *, offline_after: timedelta) -> ScreenWithToken:
+    public = to_public(screen, offline_after=offline_after)
+    return ScreenWithToken(**public.model_dump(), device_token=token)
+
+
+def managed_venue(session: Session, *, caller: Caller, venue_id: str) -> Venue:
+    if not caller.manages_venues:
+        raise Forbidden("only a partner organisation's partner users or admins manage screens")
+    return get_scoped(session, caller, Venue, venue_id, write=True, what="venue")
+
+
+def issue_token(screen: Screen) -> str:
+    """Give the screen a new device token; any previous token stops working at once."""
+    token = new_device_token()
+    screen.token_hash = hash_secret(token)
+    return token
+
+
+def create_for(session: Session, *, caller: Caller, data: ScreenCreate) -> tuple[Screen, str]:
+    venue = managed_venue(session, caller=caller, venue_id=data.venue_id)
+    screen = Screen(venue_id=venue.id, name=data.name, orientation=data.orientation, tags=data.tags)
+    token = issue_token(screen)
+    session.add(screen)
+    session.flush()
+    return screen, token
+
+
+def list_for(session: Session, *, caller: Caller, venue_id: str | None = None) -> list[Screen]:
+    query = scoped_select(caller, Screen).order_by(Screen.name, Screen.id)
+    if venue_id is not None:
+        query = query.where(Screen.venue_id == venue_id)
+    return list(session.exec(query))
+
+
+def get_for(session: Session, *, caller: Caller, screen_id: str, write: bool = False) -> Screen:
+    return get_scoped(session, caller, Screen, screen_id, write=write, what="screen")
+
+
+def update_for(session: Session, *, caller: Caller, screen_id: str, data: ScreenUpdate) -> Screen:
+    screen = get_for(session, caller=caller, screen_id=screen_id, write=True)
+    changes: dict[str, Any] = data.model_dump(exclude_unset=True)
+    for required in ("name", "tags"):
+        if required in changes and changes[required] is None:
+            raise Invalid(f"{required}: may be changed but not removed")
+    for field, value in changes.items():
+        setattr(screen, field, value)
+    session.add(screen)
+    session.flush()
+    return screen
+
+
+def rotate_token_for(session: Session, *, caller: Caller, screen_id: str) -> tuple[Screen, str]:
+    screen = get_for(session, caller=caller, screen_id=screen_id, write=True)
+    token = issue_token(screen)
+    session.add(screen)
+    session.flush()
+    return screen, token
+
+
+def revoke_for(session: Session, *, caller: Caller, screen_id: str) -> None:
+    screen = get_for(session, caller=caller, screen_id=screen_id, write=True)
+    # The row stays for proof-of-play history; without a token hash no device can use it.
+    screen.revoked_at = utcnow()
+    screen.token_hash = None
+    session.add(screen)
+    session.flush()
+
+
+def screen_for_token(session: Session, token: str) -> Screen | None:
+    return session.exec(
+        select(Screen).where(
+            Screen.token_hash == hash_secret(token),
+            Screen.revoked_at.is_(None),  # type: ignore[union-attr]
+        )
+    ).first()

@@ -1,0 +1,65 @@
+"""Staff and partner user accounts."""
+
+from datetime import datetime
+
+from pydantic import EmailStr, field_validator
+from sqlalchemy import ColumnElement, String
+from sqlmodel import Field, SQLModel
+
+from signage.core.models import created_at_field, fk_field, id_field
+from signage.core.roles import Role
+from signage.core.tenancy import ALL, NONE, Caller, tenancy_rule
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: str = id_field()
+    email: str = Field(max_length=254, unique=True)
+    password_hash: str = Field(max_length=255)
+    role: Role = Field(sa_type=String(16))
+    organisation_id: str = fk_field("organisations.id")
+    is_active: bool = Field(default=True)
+    created_at: datetime = created_at_field()
+
+
+@tenancy_rule(User)
+def _user_rule(caller: Caller, write: bool) -> ColumnElement[bool]:
+    if caller.is_national_admin:
+        return ALL
+    if caller.role is Role.admin:
+        return User.organisation_id == caller.organisation_id
+    # Everyone else sees only themselves, and changes their account through no user endpoint.
+    return NONE if write else User.id == caller.user_id
+
+
+class UserCreate(SQLModel):
+    email: EmailStr
+    password: str = Field(min_length=8, max_length=256)
+    role: Role
+    organisation_id: str = Field(min_length=1, max_length=36)
+
+    @field_validator("email")
+    @classmethod
+    def _lower_email(cls, value: str) -> str:
+        return value.strip().lower()
+
+
+class UserUpdate(SQLModel):
+    role: Role | None = None
+    is_active: bool | None = None
+    password: str | None = Field(default=None, min_length=8, max_length=256)
+
+
+class UserPublic(SQLModel):
+    id: str
+    email: str
+    role: Role
+    organisation_id: str
+    is_active: bool
+
+
+class Token(SQLModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
