@@ -9,7 +9,6 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 
-
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets the poll read while a writer commits; busy_timeout waits instead of failing with
     # "database is locked"; SQLite leaves foreign keys off unless asked, per connection.

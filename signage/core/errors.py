@@ -99,10 +99,10 @@ def _validation_message(error: dict[str, Any]) -> str:
 async def _on_validation(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = [
-        {"loc": [str(p) for p in e.get("loc", ())], "msg": _validation_message(e)}
+        {"loc": [str(p) for p in e.get("loc", ())], "msg": _validation_message(dict(e))}
         for e in exc.errors()
     ]
-    detail = "; ".join(e["msg"] for e in errors) or "invalid request"
+    detail = "; ".join(str(e["msg"]) for e in errors) or "invalid request"
     return problem_response(422, detail, errors=errors)
 
 
@@ -116,7 +116,8 @@ async def _on_http(_request: Request, exc: Exception) -> Response:
     if exc.status_code == 304 or exc.status_code < 400:
         return Response(status_code=exc.status_code, headers=exc.headers)
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
-    return problem_response(exc.status_code, detail, headers=exc.headers)
+    headers = dict(exc.headers) if exc.headers else None
+    return problem_response(exc.status_code, detail, headers=headers)
 
 
 async def _on_unexpected(_request: Request, exc: Exception) -> Response:

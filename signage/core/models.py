@@ -8,7 +8,6 @@ from sqlmodel import Field, SQLModel
 
 from signage.core.types import UTCDateTime, utcnow
 
-
 # Fixed constraint names so migrations can name what they alter, identically on both databases.
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -38,7 +37,7 @@ def instant_field(*, nullable: bool = True, index: bool = False) -> Any:
 def fk_field(
     target: str, *, nullable: bool = False, index: bool = True, ondelete: str | None = None
 ) -> Any:
-    return Field(
+    field: Any = Field(  # type: ignore[call-overload]  # default is ... (required) or None
         default=None if nullable else ...,
         foreign_key=target,
         max_length=36,
@@ -46,6 +45,7 @@ def fk_field(
         index=index,
         ondelete=ondelete,
     )
+    return field
 
 
 __all__ = ["created_at_field", "datetime", "fk_field", "id_field", "instant_field", "new_id"]

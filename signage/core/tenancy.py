@@ -9,8 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, false, select, true
-from sqlmodel import Session, SQLModel
+from sqlalchemy import ColumnElement, false, true
+from sqlmodel import Session, SQLModel, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from signage.core.errors import Forbidden, NotFound
@@ -68,7 +68,7 @@ def visible(caller: Caller, model: type[Any], *, write: bool = False) -> ColumnE
 
 
 def scoped_select(caller: Caller, model: type[M], *, write: bool = False) -> SelectOfScalar[M]:
-    return select(model).where(visible(caller, model, write=write))  # type: ignore[return-value]
+    return select(model).where(visible(caller, model, write=write))
 
 
 def get_scoped(

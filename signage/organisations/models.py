@@ -4,7 +4,7 @@ from datetime import datetime
 
 from pydantic import field_validator
 from sqlalchemy import ColumnElement, String, or_
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from signage.core.models import created_at_field, id_field
 from signage.core.roles import OrganisationKind
@@ -41,7 +41,8 @@ def _organisation_rule(caller: Caller, write: bool) -> ColumnElement[bool]:
         return NONE
     # Forces are public knowledge: partners pick one when they register a venue.
     return or_(
-        Organisation.id == caller.organisation_id, Organisation.kind == OrganisationKind.force
+        col(Organisation.id) == caller.organisation_id,
+        col(Organisation.kind) == OrganisationKind.force,
     )
 
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from signage.core.config import Settings
 from signage.core.errors import Conflict, NotFound, Problem, TooManyRequests
@@ -50,7 +50,7 @@ _CODE_ATTEMPTS = 8
 def start_pairing(session: Session, *, settings: Settings, request: PairRequest) -> NewPairing:
     now = utcnow()
     # Purging what has expired keeps user codes unique among live codes only.
-    session.exec(delete(PairingRequest).where(PairingRequest.expires_at <= now))  # type: ignore[call-overload]
+    session.execute(delete(PairingRequest).where(col(PairingRequest.expires_at) <= now))
     device_code = new_device_code()
     for _ in range(_CODE_ATTEMPTS):
         user_code = new_user_code()
@@ -100,7 +100,7 @@ def poll_pairing(session: Session, *, settings: Settings, device_code: str) -> t
     # Conditional update, not read-then-write: two racing polls cannot both collect a token.
     taken = session.execute(
         update(PairingRequest)
-        .where(PairingRequest.id == pairing.id, PairingRequest.consumed_at.is_(None))  # type: ignore[union-attr]
+        .where(col(PairingRequest.id) == pairing.id, col(PairingRequest.consumed_at).is_(None))
         .values(consumed_at=now)
     )
     if taken.rowcount != 1:  # type: ignore[attr-defined]
@@ -168,5 +168,7 @@ def claim_screen(
 
 
 def purge_expired(session: Session) -> int:
-    result = session.execute(delete(PairingRequest).where(PairingRequest.expires_at <= utcnow()))
+    result = session.execute(
+        delete(PairingRequest).where(col(PairingRequest.expires_at) <= utcnow())
+    )
     return int(result.rowcount)  # type: ignore[attr-defined]

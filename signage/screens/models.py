@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator
 from sqlalchemy import JSON, ColumnElement, String, and_, select
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from signage.core.models import created_at_field, fk_field, id_field, instant_field
 from signage.core.schemas import Name, Tag
@@ -109,5 +109,5 @@ class ScreenWithToken(ScreenPublic):
 @tenancy_rule(Screen)
 def _screen_rule(caller: Caller, write: bool) -> ColumnElement[bool]:
     # A screen belongs to whoever may see (or run) its venue; revoked screens are gone.
-    venues = select(Venue.id).where(visible(caller, Venue, write=write))
-    return and_(Screen.revoked_at.is_(None), Screen.venue_id.in_(venues))  # type: ignore[union-attr,attr-defined]
+    venues = select(col(Venue.id)).where(visible(caller, Venue, write=write))
+    return and_(col(Screen.revoked_at).is_(None), col(Screen.venue_id).in_(venues))

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from pydantic import EmailStr, field_validator
 from sqlalchemy import ColumnElement, String
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from signage.core.models import created_at_field, fk_field, id_field
 from signage.core.roles import Role
@@ -28,9 +28,9 @@ def _user_rule(caller: Caller, write: bool) -> ColumnElement[bool]:
     if caller.is_national_admin:
         return ALL
     if caller.role is Role.admin:
-        return User.organisation_id == caller.organisation_id
+        return col(User.organisation_id) == caller.organisation_id
     # Everyone else sees only themselves, and changes their account through no user endpoint.
-    return NONE if write else User.id == caller.user_id
+    return NONE if write else col(User.id) == caller.user_id
 
 
 class UserCreate(SQLModel):

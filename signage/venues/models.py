@@ -2,11 +2,11 @@
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator
 from sqlalchemy import JSON, ColumnElement, String, and_
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from signage.core.models import created_at_field, fk_field, id_field, instant_field
 from signage.core.roles import OrganisationKind
@@ -30,6 +30,20 @@ class Nation(StrEnum):
     wales = "wales"
     scotland = "scotland"
     northern_ireland = "northern_ireland"
+
+
+# Files in the zoneinfo folder that available_timezones() lists on some systems but that are not
+# IANA zone names: "localtime" is whatever the server's own clock happens to be set to.
+_NOT_IANA_ZONES = frozenset({"localtime", "posixrules"})
+
+
+def _check_iana_zone(value: str) -> str:
+    if value in _NOT_IANA_ZONES:
+        raise ValueError(f"{value!r} is not an IANA timezone name such as Europe/London")
+    return value
+
+
+VenueTimezone = Annotated[TimezoneName, AfterValidator(_check_iana_zone)]
 
 
 class OpeningPeriod(BaseModel):
@@ -69,6 +83,11 @@ class Venue(SQLModel, table=True):
     deleted_at: datetime | None = instant_field()
 
 
+def _normalise_postcode(value: str | None) -> str | None:
+    """Upper case, single spaces; a blank postcode is no postcode."""
+    return " ".join(value.upper().split()) or None if value is not None else None
+
+
 class VenueCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -76,7 +95,7 @@ class VenueCreate(BaseModel):
     kind: VenueKind
     force_id: str = Field(min_length=1, max_length=36)
     nation: Nation
-    timezone: TimezoneName = "Europe/London"
+    timezone: VenueTimezone = "Europe/London"
     postcode: str | None = Field(default=None, max_length=16)
     opening_hours: list[OpeningPeriod] = Field(default_factory=list, max_length=7)
 
@@ -87,8 +106,8 @@ class VenueCreate(BaseModel):
 
     @field_validator("postcode")
     @classmethod
-    def _normalise_postcode(cls, value: str | None) -> str | None:
-        return " ".join(value.upper().split()) or None if value is not None else None
+    def _postcode(cls, value: str | None) -> str | None:
+        return _normalise_postcode(value)
 
 
 class VenueUpdate(BaseModel):
@@ -98,7 +117,7 @@ class VenueUpdate(BaseModel):
     kind: VenueKind | None = None
     force_id: str | None = Field(default=None, min_length=1, max_length=36)
     nation: Nation | None = None
-    timezone: TimezoneName | None = None
+    timezone: VenueTimezone | None = None
     postcode: str | None = Field(default=None, max_length=16)
     opening_hours: list[OpeningPeriod] | None = Field(default=None, max_length=7)
 
@@ -106,6 +125,11 @@ class VenueUpdate(BaseModel):
     @classmethod
     def _opening(cls, value: list[OpeningPeriod] | None) -> list[OpeningPeriod] | None:
         return None if value is None else _check_opening_hours(value)
+
+    @field_validator("postcode")
+    @classmethod
+    def _postcode(cls, value: str | None) -> str | None:
+        return _normalise_postcode(value)
 
 
 class VenuePublic(BaseModel):
@@ -123,17 +147,17 @@ class VenuePublic(BaseModel):
 
 @tenancy_rule(Venue)
 def _venue_rule(caller: Caller, write: bool) -> ColumnElement[bool]:
-    return and_(Venue.deleted_at.is_(None), _venue_reach(caller, write))  # type: ignore[union-attr]
+    return and_(col(Venue.deleted_at).is_(None), _venue_reach(caller, write))
 
 
 def _venue_reach(caller: Caller, write: bool) -> ColumnElement[bool]:
     if caller.manages_venues:
-        return Venue.organisation_id == caller.organisation_id
+        return col(Venue.organisation_id) == caller.organisation_id
     if write:
         return NONE
     if caller.is_national:
         return ALL
     if caller.organisation_kind is OrganisationKind.force:
-        return Venue.force_id == caller.organisation_id
+        return col(Venue.force_id) == caller.organisation_id
     # A partner organisation's admin-less roles do not exist; a stray role sees its own.
-    return Venue.organisation_id == caller.organisation_id
+    return col(Venue.organisation_id) == caller.organisation_id

@@ -15,9 +15,9 @@ def _public(venue: Venue) -> VenuePublic:
 def create_venue(data: VenueCreate, session: SessionDep, caller: CurrentCaller) -> VenuePublic:
     """Register a venue of your partner organisation.
 
-    `force_id` is the police force whose area the venue is in (see `GET /v1/organisations?kind=force`);
-    `nation` picks the bank-holiday calendar; an opening period whose `close` is at or before its
-    `open` ends on the next day.
+    `force_id` is the police force whose area the venue is in (list them with
+    `GET /v1/organisations?kind=force`); `nation` picks the bank-holiday calendar; an opening
+    period whose `close` is at or before its `open` ends on the next day.
     """
     return _public(service.create_for(session, caller=caller, data=data))
 
