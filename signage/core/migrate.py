@@ -11,7 +11,11 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from filelock import FileLock
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+
+from signage.core.db import create_db_engine
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -35,8 +39,34 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
+# Any fixed number: the PostgreSQL advisory lock that serialises replicas migrating at once.
+_MIGRATION_LOCK_KEY = 0x5167_6E61_6765
+
+
 def upgrade_to_head(database_url: str) -> None:
-    command.upgrade(alembic_config(database_url), "head")
+    """Migrate to the latest revision; safe when several processes start at the same moment."""
+    url = make_url(database_url)
+    config = alembic_config(database_url)
+    if url.get_backend_name() == "sqlite":
+        database = url.database or ""
+        if database in ("", ":memory:"):
+            command.upgrade(config, "head")
+            return
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(f"{database}.migrate.lock", timeout=120):
+            command.upgrade(config, "head")
+        return
+    engine = create_db_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            # Held until this transaction ends: the second replica waits, then finds nothing to do.
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY}
+            )
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    finally:
+        engine.dispose()
 
 
 def new_revision(database_url: str, message: str) -> None:
