@@ -9,6 +9,7 @@ from sqlmodel import Field, SQLModel
 
 from signage.core.models import created_at_field, fk_field, id_field, instant_field
 from signage.screens.models import Orientation
+from signage.venues.models import StorableInput
 
 
 class PairingRequest(SQLModel, table=True):
@@ -40,7 +41,7 @@ class ClaimFailure(SQLModel, table=True):
     at: datetime = instant_field(nullable=False, index=True)
 
 
-class PairRequest(BaseModel):
+class PairRequest(StorableInput):
     model_config = ConfigDict(extra="forbid")
 
     orientation: Orientation | None = None
@@ -56,7 +57,7 @@ class PairResponse(BaseModel):
     interval: int
 
 
-class PairPoll(BaseModel):
+class PairPoll(StorableInput):
     model_config = ConfigDict(extra="forbid")
 
     device_code: str = PydanticField(min_length=1, max_length=128)

@@ -1,11 +1,12 @@
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from signage.core.deps import SessionDep, SettingsDep
 from signage.core.types import utcnow
 from signage.player import pairing
 from signage.player.auth import CurrentScreen
 from signage.player.models import PairGranted, PairPoll, PairRequest, PairResponse
+from signage.venues.models import StorableInput
 
 router = APIRouter(prefix="/v1/player", tags=["player"])
 
@@ -38,7 +39,7 @@ def pair_poll(data: PairPoll, session: SessionDep, settings: SettingsDep) -> Pai
     return PairGranted(screen_id=screen_id, device_token=token)
 
 
-class PlayerStatus(BaseModel):
+class PlayerStatus(StorableInput):
     model_config = ConfigDict(extra="ignore")
 
     player: str | None = Field(default=None, max_length=200)

@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel, col
 from signage.core.models import created_at_field, fk_field, id_field, instant_field
 from signage.core.schemas import Name, Tag
 from signage.core.tenancy import Caller, tenancy_rule, visible
-from signage.venues.models import Venue
+from signage.venues.models import StorableInput, Venue
 
 
 class Orientation(StrEnum):
@@ -43,7 +43,7 @@ def _unique_tags(tags: list[str]) -> list[str]:
     return sorted(set(tags))
 
 
-class ScreenCreate(BaseModel):
+class ScreenCreate(StorableInput):
     model_config = ConfigDict(extra="forbid")
 
     venue_id: str = Field(min_length=1, max_length=36)
@@ -57,7 +57,7 @@ class ScreenCreate(BaseModel):
         return _unique_tags(value)
 
 
-class ScreenClaim(BaseModel):
+class ScreenClaim(StorableInput):
     model_config = ConfigDict(extra="forbid")
 
     user_code: str = Field(min_length=1, max_length=32)
@@ -71,7 +71,7 @@ class ScreenClaim(BaseModel):
         return _unique_tags(value)
 
 
-class ScreenUpdate(BaseModel):
+class ScreenUpdate(StorableInput):
     model_config = ConfigDict(extra="forbid")
 
     name: Name | None = None

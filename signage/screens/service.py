@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from signage.core.errors import Forbidden, Invalid
+from signage.core.errors import Forbidden, Invalid, NotFound
 from signage.core.security import hash_secret, new_device_token
 from signage.core.tenancy import Caller, get_scoped, scoped_select
 from signage.core.types import utcnow
@@ -17,7 +17,7 @@ from signage.screens.models import (
     ScreenUpdate,
     ScreenWithToken,
 )
-from signage.venues.models import Venue
+from signage.venues.models import Venue, is_storable
 
 
 def screen_status(screen: Screen, *, now: datetime, offline_after: timedelta) -> ScreenStatus:
@@ -66,6 +66,8 @@ def list_for(session: Session, *, caller: Caller, venue_id: str | None = None) -
 
 
 def get_for(session: Session, *, caller: Caller, screen_id: str, write: bool = False) -> Screen:
+    if not is_storable(screen_id):  # no such id can exist, and PostgreSQL refuses NUL outright
+        raise NotFound("screen not found")
     return get_scoped(session, caller, Screen, screen_id, write=write, what="screen")
 
 

@@ -14,6 +14,24 @@ from signage.core.schemas import HHMM, Day, Name, TimezoneName
 from signage.core.tenancy import ALL, NONE, Caller, tenancy_rule
 
 
+def is_storable(text: str) -> bool:
+    """Whether a database column can hold ``text``: PostgreSQL text cannot hold NUL, and a lone
+    surrogate (valid in JSON as ``\\ud800``) cannot be encoded as UTF-8 for either database."""
+    return "\x00" not in text and not any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
+class StorableInput(BaseModel):
+    """A request body whose text fields can all be stored, so odd text is a 422, not a 500."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(t, str) and not is_storable(t) for t in texts):
+            raise ValueError("must not contain NUL characters or unpaired surrogates")
+        return value
+
+
 class VenueKind(StrEnum):
     pub = "pub"
     bar = "bar"
@@ -88,7 +106,7 @@ def _normalise_postcode(value: str | None) -> str | None:
     return " ".join(value.upper().split()) or None if value is not None else None
 
 
-class VenueCreate(BaseModel):
+class VenueCreate(StorableInput):
     model_config = ConfigDict(extra="forbid")
 
     name: Name
@@ -110,7 +128,7 @@ class VenueCreate(BaseModel):
         return _normalise_postcode(value)
 
 
-class VenueUpdate(BaseModel):
+class VenueUpdate(StorableInput):
     model_config = ConfigDict(extra="forbid")
 
     name: Name | None = None

@@ -4,13 +4,13 @@ from typing import Any
 
 from sqlmodel import Session, func, select
 
-from signage.core.errors import Conflict, Forbidden, Invalid
+from signage.core.errors import Conflict, Forbidden, Invalid, NotFound
 from signage.core.roles import OrganisationKind
 from signage.core.tenancy import Caller, get_scoped, scoped_select
 from signage.core.types import utcnow
 from signage.organisations.models import Organisation
 from signage.screens.models import Screen
-from signage.venues.models import Venue, VenueCreate, VenueUpdate
+from signage.venues.models import Venue, VenueCreate, VenueUpdate, is_storable
 
 
 def _check_force(session: Session, force_id: str) -> None:
@@ -37,6 +37,8 @@ def list_for(session: Session, *, caller: Caller) -> list[Venue]:
 
 
 def get_for(session: Session, *, caller: Caller, venue_id: str, write: bool = False) -> Venue:
+    if not is_storable(venue_id):  # no such id can exist, and PostgreSQL refuses NUL outright
+        raise NotFound("venue not found")
     return get_scoped(session, caller, Venue, venue_id, write=write, what="venue")
 
 
