@@ -3,10 +3,29 @@
 import re
 from datetime import time
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import AfterValidator, BeforeValidator, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, StringConstraints, field_validator
+
+
+def is_storable(text: str) -> bool:
+    """Whether a database column can hold ``text``: PostgreSQL text cannot hold NUL, and a lone
+    surrogate (valid in JSON as ``\\ud800``) cannot be encoded as UTF-8 for either database."""
+    return "\x00" not in text and not any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
+class StorableInput(BaseModel):
+    """A request body whose text fields can all be stored, so odd text is a 422, not a 500."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(t, str) and not is_storable(t) for t in texts):
+            raise ValueError("must not contain NUL characters or unpaired surrogates")
+        return value
+
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
@@ -36,10 +55,15 @@ def _check_hhmm(value: str) -> str:
     return value
 
 
+# Files in the zoneinfo folder that available_timezones() lists on some systems but that are not
+# IANA zone names: "localtime" is whatever the server's own clock happens to be set to.
+_NOT_IANA_ZONES = frozenset({"localtime", "posixrules"})
+
+
 def _check_timezone(value: str) -> str:
     # ZoneInfo alone accepts odd keys such as "localtime" or file paths on some systems; the
     # IANA list is the contract.
-    if value not in _timezones():
+    if value in _NOT_IANA_ZONES or value not in _timezones():
         raise ValueError(f"{value!r} is not an IANA timezone name such as Europe/London")
     try:
         ZoneInfo(value)
@@ -59,7 +83,11 @@ def _timezones() -> frozenset[str]:
 
 
 def _strip(value: object) -> object:
-    return value.strip() if isinstance(value, str) else value
+    if isinstance(value, str):
+        if not is_storable(value):
+            raise ValueError("must not contain NUL characters or unpaired surrogates")
+        return value.strip()
+    return value
 
 
 HHMM = Annotated[str, AfterValidator(_check_hhmm)]
