@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
@@ -120,6 +121,15 @@ async def _on_http(_request: Request, exc: Exception) -> Response:
     return problem_response(exc.status_code, detail, headers=headers)
 
 
+async def _on_unstorable(_request: Request, exc: Exception) -> Response:
+    # The database refused a value that validation let through (a NUL character, a number out
+    # of the column's range): the client's input, so a 422, not a server error.
+    logger.info("database refused a value: %s", exc)
+    return problem_response(
+        422, "a value in the request cannot be stored (invalid characters or out of range)"
+    )
+
+
 async def _on_unexpected(_request: Request, exc: Exception) -> Response:
     logger.exception("unhandled error", exc_info=exc)
     return problem_response(500, "Internal server error; it has been logged")
@@ -129,4 +139,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(Problem, _on_problem)
     app.add_exception_handler(StarletteHTTPException, _on_http)
+    app.add_exception_handler(DataError, _on_unstorable)
+    app.add_exception_handler(UnicodeEncodeError, _on_unstorable)
     app.add_exception_handler(Exception, _on_unexpected)

@@ -15,6 +15,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from signage.core.errors import Forbidden, NotFound
 from signage.core.roles import OrganisationKind, Role
+from signage.core.schemas import is_storable
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,8 @@ def get_scoped(
 ) -> M:
     """Fetch one object by id for ``caller``: 404 if out of sight, 403 if read-only to them."""
     label = what or model.__name__.lower()
+    if not is_storable(object_id):  # no id holds such text, and PostgreSQL refuses to compare it
+        raise NotFound(f"{label} not found")
     id_column = model.id  # type: ignore[attr-defined]
     found = session.exec(scoped_select(caller, model).where(id_column == object_id)).first()
     if found is None:

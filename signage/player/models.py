@@ -8,8 +8,8 @@ from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
 from signage.core.models import created_at_field, fk_field, id_field, instant_field
+from signage.core.schemas import StorableInput
 from signage.screens.models import Orientation
-from signage.venues.models import StorableInput
 
 
 class PairingRequest(SQLModel, table=True):

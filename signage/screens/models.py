@@ -9,9 +9,9 @@ from sqlalchemy import JSON, ColumnElement, String, and_, select
 from sqlmodel import Field, SQLModel, col
 
 from signage.core.models import created_at_field, fk_field, id_field, instant_field
-from signage.core.schemas import Name, Tag
+from signage.core.schemas import Name, StorableInput, Tag
 from signage.core.tenancy import Caller, tenancy_rule, visible
-from signage.venues.models import StorableInput, Venue
+from signage.venues.models import Venue
 
 
 class Orientation(StrEnum):

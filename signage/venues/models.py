@@ -2,34 +2,16 @@
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
 from sqlalchemy import JSON, ColumnElement, String, and_
 from sqlmodel import Field, SQLModel, col
 
 from signage.core.models import created_at_field, fk_field, id_field, instant_field
 from signage.core.roles import OrganisationKind
-from signage.core.schemas import HHMM, Day, Name, TimezoneName
+from signage.core.schemas import HHMM, Day, Name, StorableInput, TimezoneName
 from signage.core.tenancy import ALL, NONE, Caller, tenancy_rule
-
-
-def is_storable(text: str) -> bool:
-    """Whether a database column can hold ``text``: PostgreSQL text cannot hold NUL, and a lone
-    surrogate (valid in JSON as ``\\ud800``) cannot be encoded as UTF-8 for either database."""
-    return "\x00" not in text and not any("\ud800" <= ch <= "\udfff" for ch in text)
-
-
-class StorableInput(BaseModel):
-    """A request body whose text fields can all be stored, so odd text is a 422, not a 500."""
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _storable(cls, value: Any) -> Any:
-        texts = value if isinstance(value, list) else [value]
-        if any(isinstance(t, str) and not is_storable(t) for t in texts):
-            raise ValueError("must not contain NUL characters or unpaired surrogates")
-        return value
 
 
 class VenueKind(StrEnum):
@@ -48,20 +30,6 @@ class Nation(StrEnum):
     wales = "wales"
     scotland = "scotland"
     northern_ireland = "northern_ireland"
-
-
-# Files in the zoneinfo folder that available_timezones() lists on some systems but that are not
-# IANA zone names: "localtime" is whatever the server's own clock happens to be set to.
-_NOT_IANA_ZONES = frozenset({"localtime", "posixrules"})
-
-
-def _check_iana_zone(value: str) -> str:
-    if value in _NOT_IANA_ZONES:
-        raise ValueError(f"{value!r} is not an IANA timezone name such as Europe/London")
-    return value
-
-
-VenueTimezone = Annotated[TimezoneName, AfterValidator(_check_iana_zone)]
 
 
 class OpeningPeriod(BaseModel):
@@ -113,7 +81,7 @@ class VenueCreate(StorableInput):
     kind: VenueKind
     force_id: str = Field(min_length=1, max_length=36)
     nation: Nation
-    timezone: VenueTimezone = "Europe/London"
+    timezone: TimezoneName = "Europe/London"
     postcode: str | None = Field(default=None, max_length=16)
     opening_hours: list[OpeningPeriod] = Field(default_factory=list, max_length=7)
 
@@ -135,7 +103,7 @@ class VenueUpdate(StorableInput):
     kind: VenueKind | None = None
     force_id: str | None = Field(default=None, min_length=1, max_length=36)
     nation: Nation | None = None
-    timezone: VenueTimezone | None = None
+    timezone: TimezoneName | None = None
     postcode: str | None = Field(default=None, max_length=16)
     opening_hours: list[OpeningPeriod] | None = Field(default=None, max_length=7)
 

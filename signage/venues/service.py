@@ -6,11 +6,12 @@ from sqlmodel import Session, func, select
 
 from signage.core.errors import Conflict, Forbidden, Invalid, NotFound
 from signage.core.roles import OrganisationKind
+from signage.core.schemas import is_storable
 from signage.core.tenancy import Caller, get_scoped, scoped_select
 from signage.core.types import utcnow
 from signage.organisations.models import Organisation
 from signage.screens.models import Screen
-from signage.venues.models import Venue, VenueCreate, VenueUpdate, is_storable
+from signage.venues.models import Venue, VenueCreate, VenueUpdate
 
 
 def _check_force(session: Session, force_id: str) -> None:
