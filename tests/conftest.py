@@ -10,6 +10,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -23,7 +24,7 @@ from signage.app import create_app
 from signage.core.config import Settings
 from signage.core.db import create_db_engine
 from signage.core.migrate import upgrade_to_head
-from tests.factories import World
+from tests.factories import World, make_campaign, png_bytes, post_creative
 from tests.live import LiveServer, serve_in_thread
 
 PG_ADMIN_DSN = os.environ.get("SIGNAGE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -120,3 +121,17 @@ def live_server(app: FastAPI) -> Iterator[LiveServer]:
     """The app under a real uvicorn on a free loopback port, for behaviour that is about HTTP."""
     with serve_in_thread(app) as server:
         yield server
+
+
+@pytest.fixture
+def approved_creative(client: TestClient, world: World) -> dict[str, Any]:
+    """A landscape creative of force A, uploaded by its editor and approved by its approver."""
+    campaign = make_campaign(client, world)
+    response = post_creative(client, world, campaign["id"], content=png_bytes(160, 90))
+    assert response.status_code == 201, response.text
+    creative: dict[str, Any] = response.json()
+    approved = client.post(
+        f"/v1/creatives/{creative['id']}/approve", headers=world.headers("force_a_approver")
+    )
+    assert approved.status_code == 200, approved.text
+    return creative

@@ -128,3 +128,132 @@ def make_screen(
     assert response.status_code == 201, response.text
     screen: dict[str, Any] = response.json()
     return screen
+
+
+# --- campaigns and creatives ------------------------------------------------------------------
+
+
+def add_person(
+    world: World, engine: Engine, *, persona: str, org_key: str, role: Role, secret: str
+) -> User:
+    """Another user in one of the world's organisations (a second approver, say), with a token."""
+    with Session(engine, expire_on_commit=False) as session:
+        user = User(
+            email=f"{persona.replace('_', '.')}@example.org",
+            password_hash=password_hash(),
+            role=role,
+            organisation_id=world.org_id(org_key),
+        )
+        session.add(user)
+        session.commit()
+    world.users[persona] = user
+    world.tokens[persona] = issue_access_token(
+        user_id=user.id, secret=secret, lifetime=timedelta(hours=1)
+    )
+    return user
+
+
+def make_campaign(
+    client: TestClient, world: World, persona: str = "force_a_editor", **overrides: Any
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"name": "Walk Away", "description": "Walk away from a fight."}
+    body.update(overrides)
+    response = client.post("/v1/campaigns", json=body, headers=world.headers(persona))
+    assert response.status_code == 201, response.text
+    campaign: dict[str, Any] = response.json()
+    return campaign
+
+
+def png_bytes(
+    width: int = 64, height: int = 48, colour: tuple[int, int, int] = (200, 30, 30)
+) -> bytes:
+    """A small, valid PNG; different colours give different files."""
+    import io
+
+    from PIL import Image
+
+    output = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(output, format="PNG")
+    return output.getvalue()
+
+
+def post_creative(
+    client: TestClient,
+    world: World,
+    campaign_id: str,
+    persona: str = "force_a_editor",
+    *,
+    content: bytes | None = None,
+    filename: str = "poster.png",
+    content_type: str = "image/png",
+    **fields: Any,
+) -> Any:
+    """POST /v1/creatives as multipart; the form fields go before the file."""
+    form: dict[str, Any] = {"campaign_id": campaign_id, "name": "Walk Away poster"}
+    form.update({k: v for k, v in fields.items() if v is not None})
+    file = content if content is not None else png_bytes()
+    return client.post(
+        "/v1/creatives",
+        data=form,
+        files={"file": (filename, file, content_type)},
+        headers=world.headers(persona),
+    )
+
+
+def upload_creative(
+    client: TestClient,
+    world: World,
+    campaign_id: str,
+    persona: str = "force_a_editor",
+    **kwargs: Any,
+) -> dict[str, Any]:
+    response = post_creative(client, world, campaign_id, persona, **kwargs)
+    assert response.status_code == 201, response.text
+    creative: dict[str, Any] = response.json()
+    return creative
+
+
+# --- schedules ----------------------------------------------------------------------------
+
+
+def schedule_body(creative_ids: list[str], **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "name": "Walk Away - weekend nights",
+        "creative_ids": creative_ids,
+        "priority": 50,
+        "weight": 1,
+        "target": {},
+        "windows": [{"days": ["fri", "sat", "bank_holiday_eve"], "start": "20:00", "end": "04:00"}],
+        "start_date": "2026-11-01",
+        "end_date": None,
+        "exclude_dates": [],
+    }
+    body.update(overrides)
+    return body
+
+
+# --- proof of play ----------------------------------------------------------------------------
+
+
+def device_headers(screen: dict[str, Any]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {screen['device_token']}"}
+
+
+def play_record(
+    creative_id: str, started_at: str, duration_ms: int = 10000, **overrides: Any
+) -> dict[str, Any]:
+    """One play as a player reports it, with a fresh UUID unless ``id`` is given."""
+    import uuid
+
+    record: dict[str, Any] = {
+        "id": str(uuid.uuid4()),
+        "creative_id": creative_id,
+        "started_at": started_at,
+        "duration_ms": duration_ms,
+    }
+    record.update(overrides)
+    return record
+
+
+def post_plays(client: TestClient, screen: dict[str, Any], plays: list[Any]) -> Any:
+    return client.post("/v1/player/plays", json={"plays": plays}, headers=device_headers(screen))

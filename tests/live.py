@@ -26,7 +26,7 @@ def free_port() -> int:
 @contextmanager
 def serve_in_thread(app: FastAPI) -> Iterator[LiveServer]:
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

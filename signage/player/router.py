@@ -1,12 +1,13 @@
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import ConfigDict, Field
 
 from signage.core.deps import SessionDep, SettingsDep
+from signage.core.schemas import StorableInput
 from signage.core.types import utcnow
 from signage.player import pairing
 from signage.player.auth import CurrentScreen
 from signage.player.models import PairGranted, PairPoll, PairRequest, PairResponse
-from signage.venues.models import StorableInput
+from signage.player.seen import SeenBuffer
 
 router = APIRouter(prefix="/v1/player", tags=["player"])
 
@@ -50,12 +51,15 @@ class PlayerStatus(StorableInput):
 
 
 @router.post("/status", status_code=204)
-def report_status(data: PlayerStatus, screen: CurrentScreen, session: SessionDep) -> Response:
-    """The screen reports what it is doing; it counts as seen now."""
-    screen.last_seen_at = utcnow()
-    if data.player is not None:
-        screen.player = data.player
-    if "playing_creative_id" in data.model_fields_set:
-        screen.playing_creative_id = data.playing_creative_id
-    session.add(screen)
+def report_status(data: PlayerStatus, request: Request, screen: CurrentScreen) -> Response:
+    """The screen reports what it is doing; it counts as seen now. Recorded within seconds
+    (reports are written in batches, not one database write per screen)."""
+    seen: SeenBuffer = request.app.state.seen
+    seen.reported(
+        screen.id,
+        utcnow(),
+        player=data.player,
+        reported_playing="playing_creative_id" in data.model_fields_set,
+        playing_creative_id=data.playing_creative_id,
+    )
     return Response(status_code=204)

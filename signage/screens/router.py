@@ -1,11 +1,16 @@
-from datetime import timedelta
+from datetime import UTC, timedelta
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
+from pydantic import AwareDatetime
 
 from signage.core.deps import CurrentCaller, SessionDep, SettingsDep
+from signage.core.types import utcnow
 from signage.player import pairing
+from signage.player.playlist import build_body, load_inputs, playlist_response
+from signage.player.seen import SeenBuffer
 from signage.screens import service
 from signage.screens.models import (
+    Screen,
     ScreenClaim,
     ScreenCreate,
     ScreenPublic,
@@ -18,6 +23,15 @@ router = APIRouter(prefix="/v1/screens", tags=["screens"])
 
 def _offline_after(settings: SettingsDep) -> timedelta:
     return timedelta(seconds=settings.screen_offline_after_seconds)
+
+
+def _public(request: Request, screen: Screen) -> ScreenPublic:
+    seen: SeenBuffer = request.app.state.seen
+    return service.to_public(
+        screen,
+        offline_after=_offline_after(request.app.state.settings),
+        reported=seen.latest(screen.id),
+    )
 
 
 @router.post("", status_code=201, response_model=ScreenWithToken)
@@ -35,42 +49,50 @@ def create_screen(
 
 @router.post("/claim", status_code=201, response_model=ScreenPublic)
 def claim_screen(
-    data: ScreenClaim, session: SessionDep, caller: CurrentCaller, settings: SettingsDep
+    request: Request,
+    data: ScreenClaim,
+    session: SessionDep,
+    caller: CurrentCaller,
+    settings: SettingsDep,
 ) -> ScreenPublic:
     """Claim a screen that shows a pairing code: it joins your venue and receives its token.
 
     Repeated wrong codes lock you out for a while (429), so codes cannot be guessed.
     """
     screen = pairing.claim_screen(session, settings=settings, caller=caller, data=data)
-    return service.to_public(screen, offline_after=_offline_after(settings))
+    return _public(request, screen)
 
 
 @router.get("", response_model=list[ScreenPublic])
 def list_screens(
+    request: Request,
     session: SessionDep,
     caller: CurrentCaller,
     settings: SettingsDep,
     venue_id: str | None = None,
 ) -> list[ScreenPublic]:
     """Screens you can see, with their status (`online`, `offline`, `never_seen`)."""
-    offline_after = _offline_after(settings)
     return [
-        service.to_public(s, offline_after=offline_after)
-        for s in service.list_for(session, caller=caller, venue_id=venue_id)
+        _public(request, s) for s in service.list_for(session, caller=caller, venue_id=venue_id)
     ]
 
 
 @router.get("/{screen_id}", response_model=ScreenPublic)
 def read_screen(
-    screen_id: str, session: SessionDep, caller: CurrentCaller, settings: SettingsDep
+    request: Request,
+    screen_id: str,
+    session: SessionDep,
+    caller: CurrentCaller,
+    settings: SettingsDep,
 ) -> ScreenPublic:
     """One screen you can see."""
     screen = service.get_for(session, caller=caller, screen_id=screen_id)
-    return service.to_public(screen, offline_after=_offline_after(settings))
+    return _public(request, screen)
 
 
 @router.patch("/{screen_id}", response_model=ScreenPublic)
 def update_screen(
+    request: Request,
     screen_id: str,
     data: ScreenUpdate,
     session: SessionDep,
@@ -79,7 +101,7 @@ def update_screen(
 ) -> ScreenPublic:
     """Rename a screen, set its orientation or its tags."""
     screen = service.update_for(session, caller=caller, screen_id=screen_id, data=data)
-    return service.to_public(screen, offline_after=_offline_after(settings))
+    return _public(request, screen)
 
 
 @router.post("/{screen_id}/token", response_model=ScreenWithToken)
@@ -96,3 +118,26 @@ def revoke_screen(screen_id: str, session: SessionDep, caller: CurrentCaller) ->
     """Revoke a screen: its token stops working and it leaves every list."""
     service.revoke_for(session, caller=caller, screen_id=screen_id)
     return Response(status_code=204)
+
+
+@router.get(
+    "/{screen_id}/playlist",
+    responses={200: {"description": "The poll body", "content": {"application/json": {}}}},
+)
+def preview_playlist(
+    screen_id: str,
+    session: SessionDep,
+    caller: CurrentCaller,
+    settings: SettingsDep,
+    at: AwareDatetime | None = None,
+) -> Response:
+    """Preview: exactly the body this screen's poll would return at the instant `at` (default
+    now), with the same ETag."""
+    screen = service.get_for(session, caller=caller, screen_id=screen_id)
+    built = build_body(
+        load_inputs(session, screen),
+        screen_id=screen.id,
+        now=(at or utcnow()).astimezone(UTC),
+        poll_after_seconds=settings.poll_after_seconds,
+    )
+    return playlist_response(built, None)

@@ -1,14 +1,16 @@
 """Screens: registration, editing, device tokens and revocation."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlmodel import Session, select
 
 from signage.core.errors import Forbidden, Invalid, NotFound
+from signage.core.schemas import is_storable
 from signage.core.security import hash_secret, new_device_token
 from signage.core.tenancy import Caller, get_scoped, scoped_select
 from signage.core.types import utcnow
+from signage.player.seen import Sighting
 from signage.screens.models import (
     Screen,
     ScreenCreate,
@@ -17,18 +19,29 @@ from signage.screens.models import (
     ScreenUpdate,
     ScreenWithToken,
 )
-from signage.venues.models import Venue, is_storable
+from signage.venues.models import Venue
 
 
-def screen_status(screen: Screen, *, now: datetime, offline_after: timedelta) -> ScreenStatus:
-    if screen.last_seen_at is None:
-        return "never_seen"
-    return "online" if now - screen.last_seen_at <= offline_after else "offline"
-
-
-def to_public(screen: Screen, *, offline_after: timedelta) -> ScreenPublic:
-    status = screen_status(screen, now=utcnow(), offline_after=offline_after)
-    return ScreenPublic.model_validate({**screen.model_dump(), "status": status})
+def to_public(
+    screen: Screen, *, offline_after: timedelta, reported: Sighting | None = None
+) -> ScreenPublic:
+    """The screen as the API shows it; ``reported`` is what the screen told this process in
+    the last few seconds and is not written yet (see signage/player/seen.py)."""
+    # Columns come back as plain strings where the model says enum; the schema re-validates.
+    fields = screen.model_dump(warnings=False)
+    if reported is not None:
+        if fields["last_seen_at"] is None or fields["last_seen_at"] < reported.at:
+            fields["last_seen_at"] = reported.at
+        if reported.player is not None:
+            fields["player"] = reported.player
+        if reported.reported_playing:
+            fields["playing_creative_id"] = reported.playing_creative_id
+    last_seen = fields["last_seen_at"]
+    if last_seen is None:
+        status: ScreenStatus = "never_seen"
+    else:
+        status = "online" if utcnow() - last_seen <= offline_after else "offline"
+    return ScreenPublic.model_validate({**fields, "status": status})
 
 
 def with_token(screen: Screen, token: str, *, offline_after: timedelta) -> ScreenWithToken:
@@ -60,6 +73,8 @@ def create_for(session: Session, *, caller: Caller, data: ScreenCreate) -> tuple
 
 def list_for(session: Session, *, caller: Caller, venue_id: str | None = None) -> list[Screen]:
     query = scoped_select(caller, Screen).order_by(Screen.name, Screen.id)
+    if venue_id is not None and not is_storable(venue_id):
+        return []  # no venue has such an id, and PostgreSQL refuses NUL outright
     if venue_id is not None:
         query = query.where(Screen.venue_id == venue_id)
     return list(session.exec(query))

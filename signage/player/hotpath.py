@@ -1,0 +1,121 @@
+"""`GET /v1/player/playlist` as a bare ASGI endpoint: the path thousands of screens hit.
+
+No FastAPI dependency injection, no pydantic, no database: the device token's hash is looked
+up in the process's snapshot, the body comes precomputed, `If-None-Match` is compared before
+anything is built, and "last seen" goes into a buffer that a background task writes in batches.
+"""
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from datetime import UTC, datetime
+from typing import Any
+
+import anyio.to_thread
+
+from signage.player.playlist import etag_matches
+from signage.player.seen import SeenBuffer
+from signage.player.state import PlaylistState
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+
+def _problem(status: int, title: str, detail: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    body = json.dumps(
+        {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    ).encode()
+    headers = [
+        (b"content-type", b"application/problem+json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    if status == 401:
+        headers.append((b"www-authenticate", b"Bearer"))
+    return status, headers, body
+
+
+_UNAUTHORIZED = _problem(
+    401, "Unauthorized", "Device token is missing, invalid, rotated or revoked"
+)
+_NOT_ALLOWED = _problem(405, "Method Not Allowed", "Use GET")
+
+
+class PlaylistEndpoint:
+    def __init__(self, state: PlaylistState, seen: SeenBuffer, poll_after_seconds: int) -> None:
+        self._state = state
+        self._seen = seen
+        self._poll_after = poll_after_seconds
+        self._refresh_lock = anyio.Lock()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] not in ("GET", "HEAD"):
+            await _send(send, *_NOT_ALLOWED)
+            return
+        authorization = b""
+        if_none_match = b""
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                authorization = value
+            elif name == b"if-none-match":
+                if_none_match = value
+        scheme, _, token = authorization.partition(b" ")
+        if scheme.lower() != b"bearer" or not token:
+            await _send(send, *_UNAUTHORIZED)
+            return
+        snapshot = self._state.cached
+        if snapshot is None or self._state.needs_check():
+            async with self._refresh_lock:
+                snapshot = await anyio.to_thread.run_sync(self._state.current)
+        screen = snapshot.by_token.get(hashlib.sha256(token.strip()).hexdigest())
+        if screen is None:
+            await _send(send, *_UNAUTHORIZED)
+            return
+        now = datetime.now(UTC)
+        self._seen.saw(screen.id, now)
+        body = snapshot.body_for(screen, now=now, poll_after=self._poll_after)
+        etag = body.etag.encode()
+        headers = [(b"etag", etag), (b"cache-control", b"private, no-cache")]
+        if if_none_match and etag_matches(if_none_match.decode("latin-1"), body.etag):
+            await _send(send, 304, headers, b"")
+            return
+        headers += [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body.body)).encode()),
+        ]
+        await _send(send, 200, headers, b"" if scope["method"] == "HEAD" else body.body)
+
+
+async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+OPENAPI_PATH: dict[str, Any] = {
+    "get": {
+        "tags": ["player"],
+        "summary": "Playlist",
+        "operationId": "player_playlist",
+        "description": (
+            "What this screen shows from now on: a contiguous timeline that starts with the "
+            "segment containing now and covers at least the next 24 hours, and every media file "
+            "it needs, so the screen can play offline through every boundary. Send the last "
+            "`ETag` as `If-None-Match` to get a bodiless 304 when nothing changed."
+        ),
+        "security": [{"DeviceToken": []}],
+        "parameters": [
+            {
+                "name": "If-None-Match",
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string"},
+            }
+        ],
+        "responses": {
+            "200": {"description": "The timeline and media", "content": {"application/json": {}}},
+            "304": {"description": "Unchanged since the ETag sent"},
+            "401": {"description": "Missing, invalid, rotated or revoked device token"},
+        },
+    }
+}

@@ -1,0 +1,198 @@
+"""The poll's in-memory state: who the screens are and what each should show, per process.
+
+A `Snapshot` holds every live screen (by token hash), the schedules (indexed by target) and the
+creatives, loaded in a few queries whenever the database's playlist version moves. Compiled
+playlists are shared by screens with the same inputs (same venue, orientation, tags and
+candidate schedules) and rendered per screen once; a poll is then dictionary lookups.
+"""
+
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, event
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Session, col, select
+
+from signage import timing
+from signage.campaigns.models import Campaign
+from signage.core.versioning import read_version, track_playlist_inputs
+from signage.creatives.models import Creative
+from signage.organisations.models import Organisation
+from signage.player.playlist import (
+    CompiledPlaylist,
+    PlaylistBody,
+    PlaylistInputs,
+    compile_playlist,
+    engine_creative,
+    engine_schedule,
+    engine_screen,
+    media_entry,
+    owner_kinds,
+    render,
+)
+from signage.schedules.models import Schedule, ScheduleCreative
+from signage.screens.models import Screen
+from signage.venues.models import Venue
+
+# What a screen shows depends on these; a screen's own reports (last seen, what it plays) do not.
+track_playlist_inputs(Schedule)
+track_playlist_inputs(ScheduleCreative)
+track_playlist_inputs(Creative)
+track_playlist_inputs(Campaign)
+track_playlist_inputs(Venue)
+track_playlist_inputs(Organisation)
+track_playlist_inputs(
+    Screen,
+    ignore=frozenset({"last_seen_at", "player", "playing_creative_id", "width", "height"}),
+)
+
+CHECK_EVERY_SECONDS = 0.5
+
+CompileKey = tuple[str, str | None, frozenset[str], tuple[str, ...]]
+
+
+@dataclass
+class ScreenEntry:
+    id: str
+    engine: timing.Screen
+
+
+@dataclass
+class Snapshot:
+    version: int
+    by_token: dict[str, ScreenEntry]
+    index: timing.ScheduleIndex
+    creatives: dict[str, timing.Creative]
+    media: dict[str, dict[str, Any]]
+    compiled: dict[CompileKey, CompiledPlaylist] = field(default_factory=dict)
+    keys: dict[str, CompileKey] = field(default_factory=dict)
+    rendered: dict[str, tuple[CompiledPlaylist, PlaylistBody]] = field(default_factory=dict)
+
+    def inputs_for(self, screen: ScreenEntry) -> tuple[CompileKey, PlaylistInputs]:
+        schedules = self.index.for_screen(screen.engine)
+        key = self.keys.get(screen.id)
+        if key is None:
+            engine = screen.engine
+            key = (
+                engine.venue.id,
+                engine.orientation,
+                engine.tags,
+                tuple(sorted(s.id for s in schedules)),
+            )
+            self.keys[screen.id] = key
+        wanted = {c for s in schedules for c in s.creative_ids}
+        inputs = PlaylistInputs(
+            screen=screen.engine,
+            schedules=list(schedules),
+            creatives={c: self.creatives[c] for c in wanted if c in self.creatives},
+            media={c: self.media[c] for c in wanted if c in self.media},
+        )
+        return key, inputs
+
+    def body_for(self, screen: ScreenEntry, *, now: datetime, poll_after: int) -> PlaylistBody:
+        cached = self.rendered.get(screen.id)
+        if cached is not None and now < cached[0].valid_until:
+            return cached[1]
+        key, inputs = self.inputs_for(screen)
+        compiled = self.compiled.get(key)
+        if compiled is None or now >= compiled.valid_until:
+            compiled = compile_playlist(inputs, now=now, poll_after_seconds=poll_after)
+            self.compiled[key] = compiled
+        body = render(screen.id, compiled)
+        self.rendered[screen.id] = (compiled, body)
+        return body
+
+
+def load_snapshot(engine: Engine) -> Snapshot:
+    with Session(engine) as session:
+        # The version is read first: data read after it is at least that new, so a change
+        # racing with this load is picked up by the next check rather than lost.
+        version = read_version(session.connection())
+        owners = owner_kinds(session)
+        by_token: dict[str, ScreenEntry] = {}
+        rows = session.exec(
+            select(Screen, Venue)
+            .join(Venue, col(Venue.id) == col(Screen.venue_id))
+            .where(
+                col(Screen.revoked_at).is_(None),
+                col(Screen.token_hash).is_not(None),
+                col(Venue.deleted_at).is_(None),
+            )
+        )
+        venues: dict[str, timing.Venue] = {}
+        for screen, venue in rows:
+            view = engine_screen(screen, venue)
+            # Screens of one venue share one engine venue, so their inputs compare equal cheaply.
+            shared = venues.setdefault(venue.id, view.venue)
+            view = timing.Screen(
+                id=view.id, venue=shared, orientation=view.orientation, tags=view.tags
+            )
+            assert screen.token_hash is not None
+            by_token[screen.token_hash] = ScreenEntry(id=screen.id, engine=view)
+        schedules = list(session.exec(select(Schedule)))
+        links: dict[str, list[str]] = {s.id: [] for s in schedules}
+        for link in session.exec(select(ScheduleCreative).order_by(col(ScheduleCreative.position))):
+            links.setdefault(link.schedule_id, []).append(link.creative_id)
+        engine_schedules = [
+            engine_schedule(s, links[s.id], owners[s.organisation_id])
+            for s in schedules
+            if s.organisation_id in owners
+        ]
+        wanted = {c for s in engine_schedules for c in s.creative_ids}
+        creatives = list(session.exec(select(Creative).where(col(Creative.id).in_(wanted))))
+    return Snapshot(
+        version=version,
+        by_token=by_token,
+        index=timing.ScheduleIndex(engine_schedules),
+        creatives={c.id: engine_creative(c) for c in creatives},
+        media={c.id: media_entry(c) for c in creatives},
+    )
+
+
+class PlaylistState:
+    """Keeps this process's snapshot current: checked against the database version at most
+    every half second, and at once after this process itself committed a change."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._snapshot: Snapshot | None = None
+        self._checked_at = 0.0
+        self._dirty = True
+        self._lock = threading.Lock()
+        event.listen(OrmSession, "after_commit", self._on_commit)
+
+    def _on_commit(self, session: OrmSession) -> None:
+        if session.info.pop("playlists_changed", False) and session.get_bind() is self._engine:
+            self._dirty = True
+
+    def needs_check(self) -> bool:
+        return (
+            self._dirty
+            or self._snapshot is None
+            or time.monotonic() - self._checked_at >= CHECK_EVERY_SECONDS
+        )
+
+    def current(self) -> Snapshot:
+        """The snapshot, refreshed first if due (blocking: call it from a worker thread)."""
+        if not self.needs_check() and self._snapshot is not None:
+            return self._snapshot
+        with self._lock:
+            if self.needs_check():
+                self._dirty = False
+                with self._engine.connect() as connection:
+                    version = read_version(connection)
+                if self._snapshot is None or version != self._snapshot.version:
+                    self._snapshot = load_snapshot(self._engine)
+                self._checked_at = time.monotonic()
+            assert self._snapshot is not None
+            return self._snapshot
+
+    @property
+    def cached(self) -> Snapshot | None:
+        return self._snapshot
+
+    def close(self) -> None:
+        event.remove(OrmSession, "after_commit", self._on_commit)

@@ -1,0 +1,393 @@
+"""Benchmark of the player poll: `uv run python tests/benchmarks/bench_poll.py`.
+
+Registers a fleet (10,000 screens in 2,000 venues under 200 schedules) in a fresh SQLite
+database (or `--database-url` for PostgreSQL), serves it with uvicorn (one worker, as `signage
+serve` does), and drives the poll from separate processes: wrk (Debian's `wrk`, rotating device
+tokens through a Lua script) for throughput in three modes (304s, full 200s, the whole fleet
+re-fetching after an edit), and a paced asyncio client for latency at 1,000 polls/s. The same
+wrk runs against a bare FastAPI endpoint returning the same number of prebuilt bytes, and the
+ratios are printed. Needs `apt-get install wrk`.
+"""
+
+import argparse
+import asyncio
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from sqlmodel import Session
+
+from signage.campaigns.models import Campaign
+from signage.core.db import create_db_engine
+from signage.core.migrate import upgrade_to_head
+from signage.core.roles import OrganisationKind, Role
+from signage.core.types import utcnow
+from signage.creatives.models import Creative, CreativeKind, CreativeStatus
+from signage.organisations.models import Organisation
+from signage.schedules.models import Schedule, ScheduleCreative
+from signage.screens.models import Screen
+from signage.users.models import User
+from signage.venues.models import Venue
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "benchmark-secret-key-benchmark-secret-key"
+KINDS = ["pub", "bar", "nightclub", "fast_food", "takeaway"]
+ALL_DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+WRK_SCRIPT = """
+local tokens, etags, n = {}, {}, 0
+local use_etags = os.getenv("BENCH_ETAGS") == "1"
+function init(args)
+  for line in io.lines(os.getenv("BENCH_TOKENS")) do
+    local token, etag = line:match("^(%S+)%s+(%S+)$")
+    tokens[#tokens + 1] = token
+    etags[#etags + 1] = etag
+  end
+  n = math.random(#tokens)
+end
+function request()
+  n = n % #tokens + 1
+  local headers = {["Authorization"] = "Bearer " .. tokens[n]}
+  if use_etags then headers["If-None-Match"] = etags[n] end
+  return wrk.format("GET", "/v1/player/playlist", headers)
+end
+"""
+
+
+def seed(url: str, *, screens: int, venues: int, schedules: int) -> list[str]:
+    """The fleet, straight into the database; returns the device tokens."""
+    engine = create_db_engine(url)
+    tokens = [f"sgd_bench_{i:06d}" for i in range(screens)]
+    with Session(engine) as session:
+        national = Organisation(name="National", kind=OrganisationKind.national)
+        forces = [Organisation(name=f"Force {i}", kind=OrganisationKind.force) for i in range(20)]
+        partner = Organisation(name="Partner", kind=OrganisationKind.partner)
+        session.add_all([national, *forces, partner])
+        session.flush()
+        editor = User(
+            email="e@example.org", password_hash="x", role=Role.editor, organisation_id=national.id
+        )
+        session.add(editor)
+        session.flush()
+        campaign = Campaign(organisation_id=national.id, name="Walk Away", created_by=editor.id)
+        session.add(campaign)
+        session.flush()
+        creatives = [
+            Creative(
+                campaign_id=campaign.id,
+                organisation_id=national.id,
+                name=f"Creative {i}",
+                kind=CreativeKind.image,
+                sha256=hashlib.sha256(str(i).encode()).hexdigest(),
+                mime_type="image/png",
+                bytes=100_000 + i,
+                width=1920,
+                height=1080,
+                duration_ms=10_000,
+                status=CreativeStatus.approved,
+                uploaded_by=editor.id,
+            )
+            for i in range(60)
+        ]
+        session.add_all(creatives)
+        venue_rows = [
+            Venue(
+                organisation_id=partner.id,
+                force_id=forces[i % 20].id,
+                name=f"Venue {i}",
+                kind=KINDS[i % len(KINDS)],
+                nation="england",
+                timezone="Europe/London",
+                opening_hours=[{"day": d, "open": "18:00", "close": "03:00"} for d in ALL_DAYS],
+            )
+            for i in range(venues)
+        ]
+        session.add_all(venue_rows)
+        session.flush()
+        for i, token in enumerate(tokens):
+            session.add(
+                Screen(
+                    venue_id=venue_rows[i % venues].id,
+                    name=f"Screen {i}",
+                    orientation="landscape",
+                    tags=["bar"] if i % 3 else ["door"],
+                    token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                )
+            )
+        for i in range(schedules):
+            target: dict[str, list[str]] = {}
+            if i % 4 == 1:
+                target["force_ids"] = [forces[i % 20].id]
+            elif i % 4 == 2:
+                target["venue_kinds"] = [KINDS[i % len(KINDS)]]
+            elif i % 4 == 3:
+                target["tags"] = ["bar"]
+            schedule = Schedule(
+                organisation_id=national.id,
+                name=f"Schedule {i}",
+                priority=10 + i % 5,
+                weight=1 + i % 3,
+                target=target,
+                created_by=editor.id,
+                windows=[
+                    {
+                        "days": ALL_DAYS,
+                        "start": f"{(i * 7) % 24:02d}:00",
+                        "end": f"{(i * 7 + 9) % 24:02d}:00",
+                    }
+                ],
+            )
+            session.add(schedule)
+            session.flush()
+            for position in range(3):
+                session.add(
+                    ScheduleCreative(
+                        schedule_id=schedule.id,
+                        position=position,
+                        creative_id=creatives[(i + position) % 60].id,
+                    )
+                )
+        session.commit()
+    engine.dispose()
+    return tokens
+
+
+def edit_one_schedule(url: str) -> None:
+    engine = create_db_engine(url)
+    with Session(engine) as session:
+        schedule = session.query(Schedule).filter(Schedule.priority == 14).first()  # type: ignore[arg-type]
+        assert schedule is not None
+        schedule.priority = 15
+        schedule.updated_at = utcnow()
+        session.add(schedule)
+        session.commit()
+    engine.dispose()
+
+
+def start_server(
+    env: dict[str, str], app: str, port: int, *, factory: bool
+) -> subprocess.Popen[bytes]:
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        app,
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+    if factory:
+        command.append("--factory")
+    process = subprocess.Popen(command, env=env, cwd=ROOT)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/v1/player/playlist", timeout=1)
+            return process
+        except httpx.TransportError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"{app} did not start")
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def wrk(
+    port: int, tokens_file: Path, script: Path, *, etags: bool, seconds: int, connections: int
+) -> dict[str, float]:
+    env = {**os.environ, "BENCH_TOKENS": str(tokens_file), "BENCH_ETAGS": "1" if etags else "0"}
+    output = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {"rps": rate, "errors": float(non_2xx.group(1)) if non_2xx else 0.0}
+
+
+async def paced_latencies(port: int, tokens: list[str], *, rate: int, seconds: int) -> list[float]:
+    """Latency of polls sent at a fixed rate over keep-alive connections (ms)."""
+    latencies: list[float] = []
+    pool: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
+    for _ in range(64):
+        pool.put_nowait(await asyncio.open_connection("127.0.0.1", port))
+
+    async def one(token: str) -> None:
+        reader, writer = await pool.get()
+        started = time.perf_counter()
+        request = f"GET /v1/player/playlist HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}"
+        writer.write(f"{request}\r\n\r\n".encode())
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = int(re.search(rb"content-length: (\d+)", head.lower()).group(1))  # type: ignore[union-attr]
+        await reader.readexactly(length)
+        latencies.append((time.perf_counter() - started) * 1000)
+        pool.put_nowait((reader, writer))
+
+    tasks = []
+    start = time.perf_counter()
+    for i in range(rate * seconds):
+        delay = start + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(tokens[i % len(tokens)])))
+    await asyncio.gather(*tasks)
+    return latencies
+
+
+async def sweep(port: int, tokens: list[str]) -> float:
+    """Seconds for every screen to poll once (64 connections in parallel)."""
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{port}", limits=httpx.Limits(max_connections=64)
+    ) as http:
+        semaphore = asyncio.Semaphore(64)
+
+        async def one(token: str) -> None:
+            async with semaphore:
+                response = await http.get(
+                    "/v1/player/playlist", headers={"Authorization": f"Bearer {token}"}
+                )
+                response.raise_for_status()
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one(t) for t in tokens))
+        return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--database-url", help="PostgreSQL URL of an empty database (default: SQLite)"
+    )
+    parser.add_argument("--screens", type=int, default=10_000)
+    parser.add_argument("--venues", type=int, default=2_000)
+    parser.add_argument("--schedules", type=int, default=200)
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("needs wrk: apt-get install wrk")
+    work = Path(tempfile.mkdtemp(prefix="signage-bench-"))
+    url = args.database_url or f"sqlite:///{work}/bench.db"
+    upgrade_to_head(url)
+    started = time.perf_counter()
+    tokens = seed(url, screens=args.screens, venues=args.venues, schedules=args.schedules)
+    print(
+        f"fleet: {args.screens} screens, {args.venues} venues, {args.schedules} schedules "
+        f"(seeded in {time.perf_counter() - started:.1f} s)"
+    )
+    env = {
+        **os.environ,
+        "SIGNAGE_DATABASE_URL": url,
+        "SIGNAGE_SECRET_KEY": SECRET,
+        "SIGNAGE_DATA_DIR": str(work),
+    }
+    server = start_server(env, "signage.app:create_app", 8701, factory=True)
+    try:
+        # First sweep: every screen's playlist compiled and rendered; collect ETags for 304s.
+        first = asyncio.run(sweep(8701, tokens))
+        etags, sizes = [], []
+        with httpx.Client(base_url="http://127.0.0.1:8701") as http:
+            for token in tokens:
+                response = http.get(
+                    "/v1/player/playlist", headers={"Authorization": f"Bearer {token}"}
+                )
+                etags.append(response.headers["etag"])
+                sizes.append(len(response.content))
+        body_bytes = int(statistics.median(sizes))
+        print(
+            f"first sweep (cold, compiles every playlist): {first:.2f} s; "
+            f"median body {body_bytes} B; server RSS {rss_mb(server.pid):.0f} MB"
+        )
+        tokens_file = work / "tokens.txt"
+        tokens_file.write_text("".join(f"{t} {e}\n" for t, e in zip(tokens, etags, strict=True)))
+        script = work / "poll.lua"
+        script.write_text(WRK_SCRIPT)
+        ours_304 = wrk(8701, tokens_file, script, etags=True, seconds=args.seconds, connections=64)
+        ours_200 = wrk(8701, tokens_file, script, etags=False, seconds=args.seconds, connections=64)
+        latencies = asyncio.run(paced_latencies(8701, tokens, rate=1000, seconds=args.seconds))
+        edit_one_schedule(url)
+        time.sleep(0.6)  # the version check interval
+        after_edit = asyncio.run(sweep(8701, tokens))
+        memory = rss_mb(server.pid)
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=30)
+    bare_env = {**os.environ, "SIGNAGE_BENCH_BODY_BYTES": str(body_bytes)}
+    bare = start_server(bare_env, "tests.benchmarks.bare_app:app", 8702, factory=False)
+    try:
+        bare_tokens = work / "bare.txt"
+        bare_tokens.write_text("".join(f'{t} "bare-etag"\n' for t in tokens))
+        bare_304 = wrk(8702, bare_tokens, script, etags=True, seconds=args.seconds, connections=64)
+        bare_200 = wrk(8702, bare_tokens, script, etags=False, seconds=args.seconds, connections=64)
+    finally:
+        bare.send_signal(signal.SIGINT)
+        bare.wait(timeout=30)
+    latencies.sort()
+    p50 = latencies[len(latencies) // 2]
+    p99 = latencies[int(len(latencies) * 0.99)]
+    results = {
+        "poll_304_rps": ours_304["rps"],
+        "bare_304_rps": bare_304["rps"],
+        "ratio_304": ours_304["rps"] / bare_304["rps"],
+        "poll_200_rps": ours_200["rps"],
+        "bare_200_rps": bare_200["rps"],
+        "ratio_200": ours_200["rps"] / bare_200["rps"],
+        "p50_ms_at_1000_rps": p50,
+        "p99_ms_at_1000_rps": p99,
+        "fleet_refetch_after_edit_s": after_edit,
+        "rss_mb": memory,
+        "errors": ours_304["errors"] + ours_200["errors"],
+    }
+    print(
+        f"304 poll: {ours_304['rps']:.0f}/s vs bare FastAPI {bare_304['rps']:.0f}/s"
+        f" -> {results['ratio_304']:.2f}x"
+    )
+    print(
+        f"200 poll: {ours_200['rps']:.0f}/s vs bare FastAPI {bare_200['rps']:.0f}/s"
+        f" -> {results['ratio_200']:.2f}x"
+    )
+    print(f"latency at 1,000 polls/s: p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+    print(
+        f"whole fleet re-fetching after an edit: {after_edit:.2f} s"
+        " (snapshot reload, recompile, every body)"
+    )
+    print(f"server memory at {args.screens} screens: {memory:.0f} MB")
+    print(json.dumps(results, indent=2, sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,163 @@
+"""The poll's hot path: in-memory state kept current across processes, no database writes."""
+
+import time
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, event, text
+from sqlmodel import Session
+
+from signage.app import create_app
+from signage.core.config import Settings
+from signage.screens.models import Screen
+from tests.factories import World, make_screen, make_venue, schedule_body
+
+
+def device(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def on_air_now(client: TestClient, world: World, creative_id: str) -> dict[str, Any]:
+    """A schedule on air around the clock, so the poll's first segment has items."""
+    windows = [
+        {
+            "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+            "start": "00:00",
+            "end": "00:00",
+        }
+    ]
+    response = client.post(
+        "/v1/schedules",
+        json=schedule_body([creative_id], windows=windows, start_date=None),
+        headers=world.headers("force_a_editor"),
+    )
+    assert response.status_code == 201, response.text
+    schedule: dict[str, Any] = response.json()
+    return schedule
+
+
+def test_poll_plays_the_creative_on_air(
+    client: TestClient, world: World, approved_creative: dict[str, Any]
+) -> None:
+    screen = make_screen(client, world, make_venue(client, world)["id"])
+    on_air_now(client, world, approved_creative["id"])
+    response = client.get("/v1/player/playlist", headers=device(screen["device_token"]))
+    assert response.status_code == 200
+    items = response.json()["timeline"][0]["items"]
+    assert [i["creative_id"] for i in items] == [approved_creative["id"]]
+
+
+def test_edit_through_another_process_is_seen_within_a_second(
+    client: TestClient, world: World, approved_creative: dict[str, Any], settings: Settings
+) -> None:
+    screen = make_screen(client, world, make_venue(client, world)["id"])
+    schedule = on_air_now(client, world, approved_creative["id"])
+    other: FastAPI = create_app(settings)  # a second replica on the same database
+    with TestClient(other) as replica:
+        before = replica.get("/v1/player/playlist", headers=device(screen["device_token"]))
+        assert before.json()["timeline"][0]["items"] != []
+        deleted = client.delete(
+            f"/v1/schedules/{schedule['id']}", headers=world.headers("force_a_editor")
+        )
+        assert deleted.status_code == 204
+        time.sleep(0.6)
+        after = replica.get("/v1/player/playlist", headers=device(screen["device_token"]))
+    assert after.headers["etag"] != before.headers["etag"]
+    assert after.json()["timeline"][0]["items"] == []
+
+
+def test_rotated_token_stops_polling_at_once_on_another_replica(
+    client: TestClient, world: World, settings: Settings
+) -> None:
+    screen = make_screen(client, world, make_venue(client, world)["id"])
+    with TestClient(create_app(settings)) as replica:
+        assert (
+            replica.get("/v1/player/playlist", headers=device(screen["device_token"])).status_code
+            == 200
+        )
+        rotated = client.post(
+            f"/v1/screens/{screen['id']}/token", headers=world.headers("partner_1")
+        )
+        time.sleep(0.6)
+        old = replica.get("/v1/player/playlist", headers=device(screen["device_token"]))
+        new = replica.get("/v1/player/playlist", headers=device(rotated.json()["device_token"]))
+    assert old.status_code == 401
+    assert old.headers["content-type"] == "application/problem+json"
+    assert new.status_code == 200
+
+
+def test_poll_without_or_with_bad_token_is_401(client: TestClient) -> None:
+    assert client.get("/v1/player/playlist").status_code == 401
+    bad = client.get("/v1/player/playlist", headers=device("sgd_nope"))
+    assert bad.status_code == 401
+    assert bad.headers["www-authenticate"] == "Bearer"
+    assert (
+        client.get("/v1/player/playlist", headers={"Authorization": "Basic abc"}).status_code == 401
+    )
+
+
+def test_poll_rejects_other_methods(client: TestClient, world: World) -> None:
+    screen = make_screen(client, world, make_venue(client, world)["id"])
+    response = client.post("/v1/player/playlist", headers=device(screen["device_token"]))
+    assert response.status_code == 405
+
+
+def test_poll_writes_nothing_to_the_database(
+    client: TestClient, world: World, engine: Engine, approved_creative: dict[str, Any]
+) -> None:
+    screen = make_screen(client, world, make_venue(client, world)["id"])
+    on_air_now(client, world, approved_creative["id"])
+    client.get("/v1/player/playlist", headers=device(screen["device_token"]))  # warm the state
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement.strip().split()[0].upper())
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        for _ in range(20):
+            response = client.get("/v1/player/playlist", headers=device(screen["device_token"]))
+            assert response.status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert not {"INSERT", "UPDATE", "DELETE"} & set(statements)
+    # At most the cheap version check, not a query per poll.
+    assert len(statements) <= 2
+
+
+def test_last_seen_is_written_in_a_batch(
+    client: TestClient, app: FastAPI, world: World, engine: Engine
+) -> None:
+    screens = [
+        make_screen(client, world, make_venue(client, world, name=f"Venue {i}")["id"])
+        for i in range(3)
+    ]
+    for screen in screens:
+        client.get("/v1/player/playlist", headers=device(screen["device_token"]))
+    listed = client.get(f"/v1/screens/{screens[0]['id']}", headers=world.headers("partner_1"))
+    assert listed.json()["status"] == "online"  # this process's pending sighting counts
+    assert app.state.seen.flush(engine) == 3
+    with Session(engine) as session:
+        seen = [session.get(Screen, s["id"]).last_seen_at for s in screens]  # type: ignore[union-attr]
+    assert all(at is not None for at in seen)
+
+
+def test_status_report_is_visible_at_once_and_stored_on_flush(
+    client: TestClient, app: FastAPI, world: World, engine: Engine
+) -> None:
+    screen = make_screen(client, world, make_venue(client, world)["id"])
+    reported = client.post(
+        "/v1/player/status",
+        json={"player": "signage-web/1", "playing_creative_id": None},
+        headers=device(screen["device_token"]),
+    )
+    assert reported.status_code == 204
+    shown = client.get(f"/v1/screens/{screen['id']}", headers=world.headers("partner_1")).json()
+    assert (shown["status"], shown["player"]) == ("online", "signage-web/1")
+    app.state.seen.flush(engine)
+    with engine.connect() as connection:
+        player = connection.execute(
+            text("SELECT player FROM screens WHERE id = :id"), {"id": screen["id"]}
+        ).scalar()
+    assert player == "signage-web/1"
