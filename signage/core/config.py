@@ -43,6 +43,17 @@ class Settings(BaseSettings):
     poll_after_seconds: int = Field(default=30, ge=5, le=3600)
     screen_offline_after_seconds: int = Field(default=180, ge=30)
     play_retention_days: int = Field(default=400, ge=1)
+    run_jobs: bool = Field(
+        default=True,
+        description="Run the timed jobs (rollups, retention, ...) in this process, under the "
+        "jobs lease; false when a separate `signage scheduler` runs them.",
+    )
+    job_interval_scale: float = Field(
+        default=1.0,
+        gt=0,
+        le=100,
+        description="Multiplies every job interval (tests make them short).",
+    )
     public_url: str | None = Field(default=None, description="Base URL printed for players.")
 
     @property

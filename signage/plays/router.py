@@ -1,0 +1,135 @@
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+from pydantic import AwareDatetime
+
+from signage.core.deps import CurrentCaller, SessionDep, SettingsDep
+from signage.core.types import utcnow
+from signage.player.auth import CurrentScreen
+from signage.plays import service
+from signage.plays.csv_export import playout_lines
+from signage.plays.models import PlayBatch, PlayBatchResult, ReportRow
+from signage.plays.records import MAX_PLAYS_PER_BATCH
+from signage.plays.reports import GroupBy, play_report, report_range
+from signage.screens.outages import OutagePublic, outages_for
+
+player_router = APIRouter(prefix="/v1/player", tags=["player"])
+reports_router = APIRouter(prefix="/v1/reports", tags=["reports"])
+
+From = Annotated[AwareDatetime | None, Query(alias="from")]
+
+
+@player_router.post(
+    "/plays",
+    response_model=PlayBatchResult,
+    responses={
+        413: {"description": f"more than {MAX_PLAYS_PER_BATCH} plays in one batch"},
+        422: {"description": "not a batch"},
+    },
+)
+def report_plays(
+    data: PlayBatch,
+    request: Request,
+    screen: CurrentScreen,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> PlayBatchResult:
+    """Report what the screen has shown: at most 1000 plays a batch, each with the player's own
+    UUID as `id`. A play is counted once however often it is sent, so resend a batch whenever
+    the answer was lost. Each record is answered on its own: `accepted`, `duplicates` (already
+    stored) or `rejected` with a `reason` (and its `index` in the batch); a bad record never
+    fails the batch. Drop every record named in the answer from the queue.
+
+    Rejected: an id that is not a UUID; an unknown (or deleted) creative; `started_at` without
+    a UTC offset, more than 5 minutes in the future, or older than the retention period;
+    `duration_ms` not a whole number above 0 and up to 24 hours; a play that ends in the future.
+    """
+    now = utcnow()
+    request.app.state.seen.saw(screen.id, now)  # a screen reporting plays is alive
+    return service.record_plays(
+        session,
+        screen=screen,
+        plays=data.plays,
+        now=now,
+        retention_days=settings.play_retention_days,
+    )
+
+
+_GROUP_FIELD = {
+    "creative": "creative_id",
+    "venue": "venue_id",
+    "venue_kind": "venue_kind",
+    "force": "force_id",
+    "night": "night",
+}
+
+
+@reports_router.get("/plays", response_model=list[ReportRow], response_model_exclude_none=True)
+def plays_report(
+    session: SessionDep,
+    caller: CurrentCaller,
+    from_: From = None,
+    to: AwareDatetime | None = None,
+    group_by: GroupBy = GroupBy.creative,
+) -> list[ReportRow]:
+    """Rows of plays and on-screen seconds that started in [`from`, `to`) (default: the last 7 days;
+    at most 366 days), grouped by `creative`, `venue`, `venue_kind`, `force` (the force whose
+    area the venue is in) or `night`.
+
+    A night is the date, in the venue's timezone, on which the night started; the day turns at
+    06:00 local time, so a play at 02:00 on Saturday counts for Friday night.
+
+    Police staff see the plays of their organisation's creatives (national staff: all plays);
+    partners see the plays on the screens in their venues.
+    """
+    start, end = report_range(from_, to, now=utcnow())
+    report = play_report(session, caller=caller, group_by=group_by, start=start, end=end)
+    field = _GROUP_FIELD[report.group_by]
+    return [row.model_copy(update={field: row.key}) for row in report.rows]
+
+
+_csv_response: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {}}, "description": "Outsmart Playout digital file (v1.7)"}
+}
+
+
+@reports_router.get("/plays.csv", response_class=StreamingResponse, responses=_csv_response)
+def plays_csv(
+    request: Request,
+    caller: CurrentCaller,
+    from_: From = None,
+    to: AwareDatetime | None = None,
+    header: bool = False,
+) -> StreamingResponse:
+    """Every play you may see that started in [`from`, `to`) (default: the last 7 days), one
+    line each, in the UK Outsmart Playout digital file format v1.7: UTF-8, no header row
+    (`header=true` adds one, for people), LF after every record, 19 fields. `startdate` and
+    `enddate` are UTC with milliseconds, each followed by the venue's UTC offset then (`Z` or
+    `+01:00`); `orderid` is the campaign id, `playerref` the screen id and
+    `mediaownerplayoutref` the play id. SPACE ids are empty until configured."""
+    start, end = report_range(from_, to, now=utcnow())
+    lines = playout_lines(
+        request.app.state.engine, caller=caller, start=start, end=end, header=header
+    )
+    filename = f"plays-{start:%Y%m%dT%H%M%SZ}-{end:%Y%m%dT%H%M%SZ}.csv"
+    return StreamingResponse(
+        lines,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@reports_router.get("/screen-outages", response_model=list[OutagePublic])
+def screen_outages(
+    session: SessionDep,
+    caller: CurrentCaller,
+    from_: From = None,
+    to: AwareDatetime | None = None,
+) -> list[OutagePublic]:
+    """When screens you can see were dark: each stretch in which a screen stopped polling for
+    longer than the offline threshold, overlapping [`from`, `to`) (default: the last 7 days).
+    `offline_since` is its last sighting before; `back_at` the sighting that ended it (found
+    by a check that runs every minute), or null while it lasts."""
+    start, end = report_range(from_, to, now=utcnow())
+    return outages_for(session, caller=caller, start=start, end=end)
