@@ -14,6 +14,7 @@ RUN uv export --frozen --no-dev --no-emit-project --no-hashes -o /tmp/requiremen
     && pip install --no-cache-dir -r /tmp/requirements.txt
 COPY signage ./signage
 COPY migrations ./migrations
+COPY players ./players
 RUN pip install --no-cache-dir --no-deps . && rm -rf /src
 
 RUN useradd --system --uid 10001 --create-home --home-dir /home/signage signage \

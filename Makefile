@@ -2,32 +2,41 @@
 # PostgreSQL). Both set everything up first on a fresh Debian machine.
 UV_VERSION := 0.13.9
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
-APT_PACKAGES := ffmpeg chromium fonts-dejavu-core
 PYTEST_ARGS ?=
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup system-packages run demo test lint format bench
+.PHONY: setup runtime-packages test-packages run demo test lint format bench
 
 $(UV):
 	python3 -m pip install --quiet --user "uv==$(UV_VERSION)" || python3 -m pip install --quiet "uv==$(UV_VERSION)"
 
-# Debian packages the media checks (ffprobe) and the browser tests (chromium) need.
-system-packages:
+# ffprobe/ffmpeg check and measure uploaded video; DejaVu draws the demo artwork.
+runtime-packages:
 	@missing=""; \
 	command -v ffprobe >/dev/null || missing="$$missing ffmpeg"; \
-	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf ] || missing="$$missing fonts-dejavu-core"; \
 	if [ -n "$$missing" ]; then \
-		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-setup: $(UV) system-packages
+# Debian's chromium drives the browser tests (Playwright never downloads a browser here).
+test-packages: runtime-packages
+	@if ! command -v chromium >/dev/null; then \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium; \
+	fi
+
+setup: $(UV) test-packages
 	$(UV) sync --frozen
 
-run: $(UV)
+run: $(UV) runtime-packages
 	$(UV) sync --frozen --no-dev
 	$(UV) run --no-dev signage serve
+
+demo: $(UV) runtime-packages
+	$(UV) sync --frozen --no-dev
+	$(UV) run --no-dev signage demo
 
 lint: setup
 	$(UV) run ruff check .
@@ -36,6 +45,12 @@ lint: setup
 
 test: setup
 	$(UV) run pytest -n 2 $(PYTEST_ARGS)
+
+# The benchmarks print figures; they are not tests (needs Debian's wrk for the poll).
+bench: setup
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
+	$(UV) run python tests/benchmarks/bench_timing.py
+	$(UV) run python tests/benchmarks/bench_poll.py
 
 format: setup
 	$(UV) run ruff check --fix .

@@ -2,15 +2,31 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
+import anyio
+import anyio.to_thread
 from fastapi import FastAPI
+from starlette.routing import Route
 
+from signage.campaigns.router import router as campaigns_router
 from signage.core.config import Settings, get_settings
 from signage.core.db import create_db_engine
 from signage.core.errors import install_error_handlers
 from signage.core.health import router as health_router
+from signage.core.jobs import JobScheduler, default_jobs
+from signage.creatives.media_router import router as media_router
+from signage.creatives.router import router as creatives_router
 from signage.organisations.router import router as organisations_router
+from signage.player.hotpath import OPENAPI_PATH as POLL_OPENAPI
+from signage.player.hotpath import PlaylistEndpoint
 from signage.player.router import router as player_router
+from signage.player.seen import SeenBuffer, flush_seen_forever
+from signage.player.state import PlaylistState
+from signage.player.web import player_files
+from signage.plays.router import player_router as plays_router
+from signage.plays.router import reports_router
+from signage.schedules.router import router as schedules_router
 from signage.screens.router import router as screens_router
 from signage.users.router import auth_router
 from signage.users.router import router as users_router
@@ -28,15 +44,37 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = create_db_engine(settings.effective_database_url)
     secret_key = settings.effective_secret_key
 
+    playlist_state = PlaylistState(engine)
+    seen = SeenBuffer()
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
+        # Timed jobs run in every worker's scheduler, but only under the jobs lease: one
+        # process across all workers and replicas runs them (signage/core/jobs.py).
+        jobs = None
+        if settings.run_jobs:
+            jobs = JobScheduler(
+                engine, settings, default_jobs(flush_seen=lambda: seen.flush(engine))
+            )
+            jobs.start()
+        try:
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(flush_seen_forever, seen, engine)
+                yield
+                tasks.cancel_scope.cancel()
+        finally:
+            if jobs is not None:
+                await anyio.to_thread.run_sync(jobs.shutdown)
+        await anyio.to_thread.run_sync(seen.flush, engine)
+        playlist_state.close()
         engine.dispose()
 
     app = FastAPI(title="signage", version="1", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = engine
     app.state.secret_key = secret_key
+    app.state.playlist_state = playlist_state
+    app.state.seen = seen
     install_error_handlers(app)
     for router in (
         health_router,
@@ -46,6 +84,35 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         venues_router,
         screens_router,
         player_router,
+        campaigns_router,
+        schedules_router,
+        creatives_router,
+        media_router,
+        plays_router,
+        reports_router,
     ):
         app.include_router(router)
+    # The poll bypasses FastAPI (see signage/player/hotpath.py), so it is described by hand.
+    poll = PlaylistEndpoint(playlist_state, seen, settings.poll_after_seconds)
+    app.router.routes.insert(0, Route("/v1/player/playlist", poll, methods=["GET", "HEAD"]))
+    _document_poll(app)
+    # The web kiosk player (players/web) at /player/, when this installation ships it.
+    web_player = player_files()
+    if web_player is not None:
+        app.mount("/player", web_player, name="web-player")
     return app
+
+
+def _document_poll(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            schema["paths"]["/v1/player/playlist"] = POLL_OPENAPI
+            components = schema.setdefault("components", {}).setdefault("securitySchemes", {})
+            components.setdefault("DeviceToken", {"type": "http", "scheme": "bearer"})
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

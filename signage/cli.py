@@ -1,4 +1,4 @@
-"""The `signage` command: serve, migrate, create-user."""
+"""The `signage` command: serve, scheduler, migrate, create-user."""
 
 import os
 from pathlib import Path
@@ -45,10 +45,25 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
     data_dir: DataDir = None,
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
+    jobs: Annotated[
+        bool,
+        typer.Option(
+            help="Run the timed jobs here (under the jobs lease: one process of all workers "
+            "and replicas runs them). --no-jobs when `signage scheduler` runs them instead."
+        ),
+    ] = True,
 ) -> None:
     """Apply pending migrations, then serve the API, console and web player on one port."""
     _use_data_dir(data_dir)
+    if not jobs:
+        # Through the environment, so uvicorn worker processes see it too.
+        os.environ["SIGNAGE_RUN_JOBS"] = "false"
+        get_settings.cache_clear()
     _migrate()
+    _run_server(host=host, port=port, workers=workers, access_log=access_log)
+
+
+def _run_server(*, host: str, port: int, workers: int, access_log: bool) -> None:
     typer.echo(f"signage: serving on http://{host}:{port} (API docs at /docs)")
     uvicorn.run(
         "signage.app:create_app",
@@ -61,6 +76,74 @@ def serve(
         access_log=access_log,
         proxy_headers=True,
     )
+
+
+@app.command()
+def scheduler(data_dir: DataDir = None) -> None:
+    """Run the timed jobs alone, without serving (until stopped with Ctrl-C or SIGTERM).
+
+    Safe beside `signage serve`: only the process holding the jobs lease runs them. Set
+    SIGNAGE_RUN_JOBS=false on the servers to leave the jobs to this process.
+    """
+    import logging
+    import signal
+    import threading
+
+    from signage.core.jobs import JobScheduler, default_jobs
+
+    _use_data_dir(data_dir)
+    _migrate()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    settings = get_settings()
+    engine = create_db_engine(settings.effective_database_url)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    jobs = JobScheduler(engine, settings, default_jobs())
+    jobs.start()
+    typer.echo("signage: running the timed jobs (they run only while this process holds the lease)")
+    try:
+        stop.wait()
+    finally:
+        jobs.shutdown()
+        engine.dispose()
+
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    data_dir: DataDir = None,
+    serve_it: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve right after seeding.")
+    ] = True,
+) -> None:
+    """Seed a demo (organisations, users, a pub with two screens, Walk Away artwork scheduled
+    from now on) and serve it: open the printed player URLs to watch it play."""
+    from signage.core.types import utcnow
+    from signage.demo.seed import seed_demo
+
+    _use_data_dir(data_dir)
+    _migrate()
+    settings = get_settings()
+    engine = create_db_engine(settings.effective_database_url)
+    try:
+        made = seed_demo(engine, settings, today=utcnow().date())
+    finally:
+        engine.dispose()
+    base = settings.public_url or f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}"
+    typer.echo(f"\nsignage demo: API and docs at {base}/docs")
+    typer.echo(f"Logins (password {made.password}):")
+    for login in made.logins:
+        typer.echo(f"  {login.email:<30} {login.role:<9} {login.organisation}")
+    typer.echo("Screens: open each URL in a browser (F11 for full screen):")
+    for screen in made.screens:
+        typer.echo(
+            f"  {screen.name} ({screen.orientation}): {base}/player/?token={screen.device_token}"
+        )
+    typer.echo("")
+    if serve_it:
+        _run_server(host=host, port=port, workers=1, access_log=False)
 
 
 @app.command()

@@ -82,6 +82,8 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         database_url=database_url,
         secret_key=SECRET,
         pairing_poll_interval_seconds=1,
+        # Tests that need the timed jobs build their scheduler themselves.
+        run_jobs=False,
     )
 
 

@@ -74,17 +74,17 @@ class PlaylistEndpoint:
             return
         now = datetime.now(UTC)
         self._seen.saw(screen.id, now)
-        body = snapshot.body_for(screen, now=now, poll_after=self._poll_after)
-        etag = body.etag.encode()
-        headers = [(b"etag", etag), (b"cache-control", b"private, no-cache")]
-        if if_none_match and etag_matches(if_none_match.decode("latin-1"), body.etag):
+        compiled, etag = snapshot.playlist_for(screen, now=now, poll_after=self._poll_after)
+        headers = [(b"etag", etag.encode()), (b"cache-control", b"private, no-cache")]
+        if if_none_match and etag_matches(if_none_match.decode("latin-1"), etag):
             await _send(send, 304, headers, b"")
             return
+        body = compiled.body_for(screen.id)
         headers += [
             (b"content-type", b"application/json"),
-            (b"content-length", str(len(body.body)).encode()),
+            (b"content-length", str(len(body)).encode()),
         ]
-        await _send(send, 200, headers, b"" if scope["method"] == "HEAD" else body.body)
+        await _send(send, 200, headers, b"" if scope["method"] == "HEAD" else body)
 
 
 async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:

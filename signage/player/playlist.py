@@ -23,8 +23,8 @@ from signage.venues.models import Venue
 
 # The engine looks this far around "now": back to find where the current segment began, ahead
 # to cover the contract's 24 h after the current segment ends.
-LOOK_BACK = timedelta(days=2)
-LOOK_AHEAD = timedelta(days=8)
+LOOK_BACK = timedelta(days=1)
+LOOK_AHEAD = timedelta(days=3)
 COVER_AFTER_CURRENT = timedelta(hours=24)
 
 
@@ -169,10 +169,11 @@ def _instant(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _window_start(now: datetime) -> datetime:
-    # A day-aligned look-back keeps the first segment's start stable between polls even for a
-    # segment that began before the look-back (it then moves once a day, not on every poll).
-    return datetime.combine((now - LOOK_BACK).date(), time(0), tzinfo=UTC)
+def _horizon(now: datetime) -> tuple[datetime, datetime]:
+    # Day-aligned, so the body stays the same between boundaries: only a segment that began
+    # before the look-back, or runs past the look-ahead, moves with it, once a day.
+    midnight = datetime.combine(now.date(), time(0), tzinfo=UTC)
+    return midnight - LOOK_BACK, midnight + LOOK_AHEAD
 
 
 @dataclass(frozen=True)
@@ -180,28 +181,44 @@ class CompiledPlaylist:
     """The poll body minus the screen id, shared by every screen with the same inputs.
 
     ``valid_until`` is when it must be compiled again even if nothing is edited: the next
-    boundary, or the next UTC midnight (when the engine's day-aligned look-back moves).
+    boundary, or the next UTC midnight (when the engine's day-aligned horizon moves).
     """
 
     tail: bytes
     next_change_at: datetime | None
     valid_until: datetime
+    tail_digest: bytes = b""
+
+    def etag_for(self, screen_id: str) -> str:
+        # Hashing the shared part once and the screen id on top keeps a strong ETag (it
+        # changes whenever the bytes do) without hashing every screen's whole body.
+        return '"' + hashlib.sha256(self.tail_digest + screen_id.encode()).hexdigest()[:40] + '"'
+
+    def body_for(self, screen_id: str) -> bytes:
+        return b'{"screen_id":' + json.dumps(screen_id).encode() + b"," + self.tail[1:]
 
 
-def compile_playlist(
-    inputs: PlaylistInputs, *, now: datetime, poll_after_seconds: int
-) -> CompiledPlaylist:
-    start = _window_start(now)
-    end = start + LOOK_BACK + LOOK_AHEAD
-    segments = timing.build_timeline(
+def _timeline(inputs: PlaylistInputs, start: datetime, end: datetime) -> list[timing.Segment]:
+    return timing.build_timeline(
         screen=inputs.screen,
         schedules=inputs.schedules,
         creatives=inputs.creatives,
         start=start,
         end=end,
     )
+
+
+def compile_playlist(
+    inputs: PlaylistInputs, *, now: datetime, poll_after_seconds: int
+) -> CompiledPlaylist:
+    start, end = _horizon(now)
+    segments = _timeline(inputs, start, end)
     current = next(i for i, s in enumerate(segments) if s.starts_at <= now < s.ends_at)
     cover_until = segments[current].ends_at + COVER_AFTER_CURRENT
+    if segments[current].ends_at < end < cover_until:
+        # A long current segment: look further ahead so a full day after it is covered.
+        end = cover_until + LOOK_BACK
+        segments = _timeline(inputs, start, end)
     chosen = [s for s in segments[current:] if s.starts_at < cover_until]
     timeline: list[dict[str, Any]] = []
     used: set[str] = set()
@@ -230,14 +247,21 @@ def compile_playlist(
     tail = json.dumps(document, separators=(",", ":")).encode()
     midnight = datetime.combine(now.date() + timedelta(days=1), time(0), tzinfo=UTC)
     valid_until = min(next_change, midnight) if next_change is not None else midnight
-    return CompiledPlaylist(tail=tail, next_change_at=next_change, valid_until=valid_until)
+    return CompiledPlaylist(
+        tail=tail,
+        next_change_at=next_change,
+        valid_until=valid_until,
+        tail_digest=hashlib.sha256(tail).digest(),
+    )
 
 
 def render(screen_id: str, compiled: CompiledPlaylist) -> PlaylistBody:
     """The full body: the screen id spliced in front of the shared compiled part."""
-    body = b'{"screen_id":' + json.dumps(screen_id).encode() + b"," + compiled.tail[1:]
-    etag = '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
-    return PlaylistBody(body=body, etag=etag, next_change_at=compiled.next_change_at)
+    return PlaylistBody(
+        body=compiled.body_for(screen_id),
+        etag=compiled.etag_for(screen_id),
+        next_change_at=compiled.next_change_at,
+    )
 
 
 def build_body(

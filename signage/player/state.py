@@ -23,7 +23,6 @@ from signage.creatives.models import Creative
 from signage.organisations.models import Organisation
 from signage.player.playlist import (
     CompiledPlaylist,
-    PlaylistBody,
     PlaylistInputs,
     compile_playlist,
     engine_creative,
@@ -31,7 +30,6 @@ from signage.player.playlist import (
     engine_screen,
     media_entry,
     owner_kinds,
-    render,
 )
 from signage.schedules.models import Schedule, ScheduleCreative
 from signage.screens.models import Screen
@@ -51,7 +49,9 @@ track_playlist_inputs(
 
 CHECK_EVERY_SECONDS = 0.5
 
-CompileKey = tuple[str, str | None, frozenset[str], tuple[str, ...]]
+# What a compiled playlist depends on once targeting is resolved: the venue's clock and hours
+# (not which venue it is), the screen's orientation, and the schedules that target the screen.
+CompileKey = tuple[object, str | None, tuple[str, ...]]
 
 
 @dataclass
@@ -69,17 +69,18 @@ class Snapshot:
     media: dict[str, dict[str, Any]]
     compiled: dict[CompileKey, CompiledPlaylist] = field(default_factory=dict)
     keys: dict[str, CompileKey] = field(default_factory=dict)
-    rendered: dict[str, tuple[CompiledPlaylist, PlaylistBody]] = field(default_factory=dict)
+    # Per screen only the compiled playlist it uses and its ETag: bodies are spliced on demand
+    # (a 304 needs none), so memory grows with distinct playlists, not with screens.
+    etags: dict[str, tuple[CompiledPlaylist, str]] = field(default_factory=dict)
 
     def inputs_for(self, screen: ScreenEntry) -> tuple[CompileKey, PlaylistInputs]:
         schedules = self.index.for_screen(screen.engine)
         key = self.keys.get(screen.id)
         if key is None:
-            engine = screen.engine
+            venue = screen.engine.venue
             key = (
-                engine.venue.id,
-                engine.orientation,
-                engine.tags,
+                (venue.timezone, venue.nation, venue.opening_hours),
+                screen.engine.orientation,
                 tuple(sorted(s.id for s in schedules)),
             )
             self.keys[screen.id] = key
@@ -92,18 +93,21 @@ class Snapshot:
         )
         return key, inputs
 
-    def body_for(self, screen: ScreenEntry, *, now: datetime, poll_after: int) -> PlaylistBody:
-        cached = self.rendered.get(screen.id)
+    def playlist_for(
+        self, screen: ScreenEntry, *, now: datetime, poll_after: int
+    ) -> tuple[CompiledPlaylist, str]:
+        """The screen's compiled playlist and ETag; the body is ``compiled.body_for(id)``."""
+        cached = self.etags.get(screen.id)
         if cached is not None and now < cached[0].valid_until:
-            return cached[1]
+            return cached
         key, inputs = self.inputs_for(screen)
         compiled = self.compiled.get(key)
         if compiled is None or now >= compiled.valid_until:
             compiled = compile_playlist(inputs, now=now, poll_after_seconds=poll_after)
             self.compiled[key] = compiled
-        body = render(screen.id, compiled)
-        self.rendered[screen.id] = (compiled, body)
-        return body
+        entry = (compiled, compiled.etag_for(screen.id))
+        self.etags[screen.id] = entry
+        return entry
 
 
 def load_snapshot(engine: Engine) -> Snapshot:

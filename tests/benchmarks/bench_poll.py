@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 import httpx
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from signage.campaigns.models import Campaign
 from signage.core.db import create_db_engine
@@ -165,7 +165,7 @@ def seed(url: str, *, screens: int, venues: int, schedules: int) -> list[str]:
 def edit_one_schedule(url: str) -> None:
     engine = create_db_engine(url)
     with Session(engine) as session:
-        schedule = session.query(Schedule).filter(Schedule.priority == 14).first()  # type: ignore[arg-type]
+        schedule = session.exec(select(Schedule).where(Schedule.priority == 14)).first()
         assert schedule is not None
         schedule.priority = 15
         schedule.updated_at = utcnow()

@@ -53,7 +53,7 @@ def test_readyz_reports_unmigrated_database(client: TestClient, database_url: st
     command.upgrade(alembic_config(database_url), "head")
 
 
-def test_wheel_ships_the_migrations(tmp_path: Path) -> None:
+def test_wheel_ships_the_migrations_and_the_web_player(tmp_path: Path) -> None:
     subprocess.run(
         [shutil.which("uv") or "uv", "build", "--wheel", "--out-dir", str(tmp_path)],
         cwd=ROOT,
@@ -68,3 +68,5 @@ def test_wheel_ships_the_migrations(tmp_path: Path) -> None:
         f"signage/migrations/versions/{p.name}" for p in (ROOT / "migrations/versions").glob("*.py")
     }
     assert shipped == in_repo
+    assert "signage/player_web/index.html" in names
+    assert "signage/player_web/sw.js" in names
