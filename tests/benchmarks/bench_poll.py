@@ -240,52 +240,50 @@ def wrk(
     return {"rps": rate, "errors": float(non_2xx.group(1)) if non_2xx else 0.0}
 
 
+async def _connections(port: int, count: int) -> "asyncio.Queue[Connection]":
+    pool: asyncio.Queue[Connection] = asyncio.Queue()
+    for _ in range(count):
+        pool.put_nowait(await asyncio.open_connection("127.0.0.1", port))
+    return pool
+
+
+Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+
+async def _poll(pool: "asyncio.Queue[Connection]", token: str) -> float:
+    """One poll over a pooled keep-alive connection; returns its latency in ms."""
+    reader, writer = await pool.get()
+    started = time.perf_counter()
+    request = f"GET /v1/player/playlist HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}"
+    writer.write(f"{request}\r\n\r\n".encode())
+    head = await reader.readuntil(b"\r\n\r\n")
+    if not head.startswith(b"HTTP/1.1 200"):
+        raise RuntimeError(head.split(b"\r\n")[0].decode())
+    length = int(re.search(rb"content-length: (\d+)", head.lower()).group(1))  # type: ignore[union-attr]
+    await reader.readexactly(length)
+    pool.put_nowait((reader, writer))
+    return (time.perf_counter() - started) * 1000
+
+
 async def paced_latencies(port: int, tokens: list[str], *, rate: int, seconds: int) -> list[float]:
     """Latency of polls sent at a fixed rate over keep-alive connections (ms)."""
-    latencies: list[float] = []
-    pool: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
-    for _ in range(64):
-        pool.put_nowait(await asyncio.open_connection("127.0.0.1", port))
-
-    async def one(token: str) -> None:
-        reader, writer = await pool.get()
-        started = time.perf_counter()
-        request = f"GET /v1/player/playlist HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}"
-        writer.write(f"{request}\r\n\r\n".encode())
-        head = await reader.readuntil(b"\r\n\r\n")
-        length = int(re.search(rb"content-length: (\d+)", head.lower()).group(1))  # type: ignore[union-attr]
-        await reader.readexactly(length)
-        latencies.append((time.perf_counter() - started) * 1000)
-        pool.put_nowait((reader, writer))
-
+    pool = await _connections(port, 64)
     tasks = []
     start = time.perf_counter()
     for i in range(rate * seconds):
         delay = start + i / rate - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(one(tokens[i % len(tokens)])))
-    await asyncio.gather(*tasks)
-    return latencies
+        tasks.append(asyncio.create_task(_poll(pool, tokens[i % len(tokens)])))
+    return list(await asyncio.gather(*tasks))
 
 
 async def sweep(port: int, tokens: list[str]) -> float:
-    """Seconds for every screen to poll once (64 connections in parallel)."""
-    async with httpx.AsyncClient(
-        base_url=f"http://127.0.0.1:{port}", limits=httpx.Limits(max_connections=64)
-    ) as http:
-        semaphore = asyncio.Semaphore(64)
-
-        async def one(token: str) -> None:
-            async with semaphore:
-                response = await http.get(
-                    "/v1/player/playlist", headers={"Authorization": f"Bearer {token}"}
-                )
-                response.raise_for_status()
-
-        started = time.perf_counter()
-        await asyncio.gather(*(one(t) for t in tokens))
-        return time.perf_counter() - started
+    """Seconds for every screen to poll once, full bodies (64 connections in parallel)."""
+    pool = await _connections(port, 64)
+    started = time.perf_counter()
+    await asyncio.gather(*(_poll(pool, t) for t in tokens))
+    return time.perf_counter() - started
 
 
 def main() -> None:

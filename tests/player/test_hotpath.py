@@ -1,5 +1,6 @@
 """The poll's hot path: in-memory state kept current across processes, no database writes."""
 
+import json
 import time
 from typing import Any
 
@@ -161,3 +162,26 @@ def test_status_report_is_visible_at_once_and_stored_on_flush(
             text("SELECT player FROM screens WHERE id = :id"), {"id": screen["id"]}
         ).scalar()
     assert player == "signage-web/1"
+
+
+def test_screens_with_the_same_venue_configuration_share_one_compiled_playlist(
+    client: TestClient, app: FastAPI, world: World, approved_creative: dict[str, Any]
+) -> None:
+    on_air_now(client, world, approved_creative["id"])
+    screens = [
+        make_screen(client, world, make_venue(client, world, name=f"Pub {i}")["id"])
+        for i in range(4)
+    ]
+    odd_hours = make_venue(
+        client,
+        world,
+        name="Late bar",
+        opening_hours=[{"day": "sat", "open": "22:00", "close": "06:00"}],
+    )
+    screens.append(make_screen(client, world, odd_hours["id"]))
+    bodies = [
+        client.get("/v1/player/playlist", headers=device(s["device_token"])).json() for s in screens
+    ]
+    assert [b["screen_id"] for b in bodies] == [s["id"] for s in screens]
+    assert len({json.dumps(b["timeline"]) for b in bodies}) == 1
+    assert len(app.state.playlist_state.cached.compiled) == 2  # four pubs alike, one late bar
