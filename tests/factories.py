@@ -9,6 +9,7 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
+import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -19,6 +20,22 @@ from signage.organisations.models import Organisation
 from signage.users.models import User
 
 PASSWORD = "correct horse battery"
+
+PROBLEM_KEYS = {"type", "title", "status", "detail"}
+
+
+def assert_problem(response: httpx.Response, status: int, *fragments: str) -> dict[str, Any]:
+    """The response is RFC 9457 problem JSON with ``status`` and a detail naming ``fragments``."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = response.json()
+    assert PROBLEM_KEYS <= body.keys()
+    assert body["status"] == status
+    assert isinstance(body["detail"], str)
+    assert body["detail"]
+    for fragment in fragments:
+        assert fragment in body["detail"], body["detail"]
+    return body
 
 
 @lru_cache(maxsize=1)

@@ -16,6 +16,7 @@ from starlette.responses import StreamingResponse
 
 from signage.core.deps import SessionDep
 from signage.core.errors import NotFound, Problem
+from signage.core.http import etag_matches
 from signage.creatives.blobs import MediaStoreDep
 from signage.creatives.models import Creative
 from signage.media import iter_range
@@ -35,17 +36,6 @@ class ByteRange:
 
 class RangeNotSatisfiable(Exception):
     pass
-
-
-def etag_matches(header: str | None, etag: str) -> bool:
-    """`If-None-Match` by weak comparison: `*`, a list, and `W/` prefixes all count."""
-    if header is None:
-        return False
-    for candidate in header.split(","):
-        candidate = candidate.strip()
-        if candidate == "*" or candidate.removeprefix("W/") == etag:
-            return True
-    return False
 
 
 def parse_range(header: str | None, size: int) -> ByteRange | None:

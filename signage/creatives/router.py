@@ -3,6 +3,7 @@ from starlette.concurrency import run_in_threadpool
 
 from signage.core.deps import CurrentCaller, SessionDep, SettingsDep
 from signage.core.errors import Invalid, NotFound
+from signage.core.http import etag_matches
 from signage.creatives import approval, service
 from signage.creatives.blobs import MediaStoreDep
 from signage.creatives.intake import (
@@ -11,7 +12,6 @@ from signage.creatives.intake import (
     parse_fields,
     receive_upload,
 )
-from signage.creatives.media_router import etag_matches
 from signage.creatives.models import (
     CreativeEventPublic,
     CreativePublic,

@@ -13,7 +13,7 @@ from typing import Any
 
 import anyio.to_thread
 
-from signage.player.playlist import etag_matches
+from signage.core.http import etag_matches
 from signage.player.seen import SeenBuffer
 from signage.player.state import PlaylistState
 

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from starlette.responses import Response
 
 from signage import timing
+from signage.core.http import etag_matches
 from signage.core.roles import OrganisationKind
 from signage.creatives.models import Creative, CreativeStatus
 from signage.organisations.models import Organisation
@@ -269,15 +270,6 @@ def build_body(
 ) -> PlaylistBody:
     compiled = compile_playlist(inputs, now=now, poll_after_seconds=poll_after_seconds)
     return render(screen_id, compiled)
-
-
-def etag_matches(if_none_match: str | None, etag: str) -> bool:
-    if not if_none_match:
-        return False
-    if if_none_match.strip() == "*":
-        return True
-    candidates = (c.strip().removeprefix("W/") for c in if_none_match.split(","))
-    return etag in candidates
 
 
 def playlist_response(built: PlaylistBody, if_none_match: str | None) -> Response:

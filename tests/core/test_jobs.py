@@ -4,14 +4,10 @@ import os
 import shutil
 import subprocess
 import time
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-import psycopg
-import pytest
 import time_machine
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
@@ -26,7 +22,7 @@ from signage.player.models import PairingRequest
 from signage.screens.jobs import screen_jobs
 from signage.screens.models import Screen
 from signage.screens.outages import ScreenOutage
-from tests.conftest import PG_ADMIN_DSN, SECRET
+from tests.conftest import SECRET
 from tests.factories import World, make_screen, make_venue
 from tests.live import free_port
 
@@ -190,19 +186,6 @@ def test_offline_check_flushes_buffered_sightings_first(engine: Engine, settings
 
 
 # --- two real servers on one PostgreSQL database ----------------------------------------------
-
-
-@pytest.fixture
-def fresh_pg_database() -> Iterator[str]:
-    name = f"signage_jobs_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _runs(engine: Engine, job_id: str) -> list[JobRun]:

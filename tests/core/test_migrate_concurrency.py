@@ -1,17 +1,12 @@
 """Replicas starting together all migrate without tripping over each other."""
 
-import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import psycopg
-import pytest
 from sqlalchemy import inspect
 
 from signage.core.db import create_db_engine
 from signage.core.migrate import is_at_head, upgrade_to_head
-from tests.conftest import PG_ADMIN_DSN
 
 
 def _migrate_concurrently(url: str, times: int = 4) -> None:
@@ -29,21 +24,8 @@ def test_concurrent_migrations_on_sqlite(tmp_path: Path) -> None:
     engine.dispose()
 
 
-@pytest.fixture
-def empty_pg_database() -> Iterator[str]:
-    name = f"signage_migrate_race_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def test_concurrent_migrations_on_postgresql(empty_pg_database: str) -> None:
-    _migrate_concurrently(empty_pg_database)
-    engine = create_db_engine(empty_pg_database)
+def test_concurrent_migrations_on_postgresql(fresh_pg_database: str) -> None:
+    _migrate_concurrently(fresh_pg_database)
+    engine = create_db_engine(fresh_pg_database)
     assert is_at_head(engine)
     engine.dispose()

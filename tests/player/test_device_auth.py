@@ -6,23 +6,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.factories import World, make_screen, make_venue
-
-PROBLEM_KEYS = {"type", "title", "status", "detail"}
-
-
-def assert_problem(response: httpx.Response, status: int, *fragments: str) -> dict[str, Any]:
-    """The response is RFC 9457 problem JSON with ``status`` and a detail naming ``fragments``."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert PROBLEM_KEYS <= body.keys()
-    assert body["status"] == status
-    assert isinstance(body["detail"], str)
-    assert body["detail"]
-    for fragment in fragments:
-        assert fragment in body["detail"], body["detail"]
-    return body
+from tests.factories import World, assert_problem, make_screen, make_venue
 
 
 def assert_unauthorised(response: httpx.Response, *fragments: str) -> None:

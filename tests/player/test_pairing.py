@@ -12,26 +12,11 @@ import time_machine
 from fastapi.testclient import TestClient
 
 from signage.core.config import Settings
-from tests.factories import World, make_venue
+from tests.factories import World, assert_problem, make_venue
 from tests.live import LiveServer
 
-PROBLEM_KEYS = {"type", "title", "status", "detail"}
 USER_CODE = re.compile(r"^[A-Z2-9]{4}-[A-Z2-9]{4}$")
 LOOK_ALIKES = set("0O1I")
-
-
-def assert_problem(response: httpx.Response, status: int, *fragments: str) -> dict[str, Any]:
-    """The response is RFC 9457 problem JSON with ``status`` and a detail naming ``fragments``."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert PROBLEM_KEYS <= body.keys()
-    assert body["status"] == status
-    assert isinstance(body["detail"], str)
-    assert body["detail"]
-    for fragment in fragments:
-        assert fragment in body["detail"], body["detail"]
-    return body
 
 
 def assert_pairing_error(response: httpx.Response, error: str) -> None:
