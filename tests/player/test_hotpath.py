@@ -4,6 +4,7 @@ import json
 import time
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, text
@@ -12,7 +13,7 @@ from sqlmodel import Session
 from signage.app import create_app
 from signage.core.config import Settings
 from signage.screens.models import Screen
-from tests.factories import World, make_screen, make_venue, schedule_body
+from tests.factories import World, make_screen, make_venue, png_bytes, schedule_body
 
 
 def device(token: str) -> dict[str, str]:
@@ -185,3 +186,89 @@ def test_screens_with_the_same_venue_configuration_share_one_compiled_playlist(
     assert [b["screen_id"] for b in bodies] == [s["id"] for s in screens]
     assert len({json.dumps(b["timeline"]) for b in bodies}) == 1
     assert len(app.state.playlist_state.cached.compiled) == 2  # four pubs alike, one late bar
+
+
+def _edits(client: TestClient, world: World, ids: dict[str, str]) -> dict[str, Any]:
+    editor, partner = world.headers("force_a_editor"), world.headers("partner_1")
+    return {
+        "creative rejected": lambda: client.post(
+            f"/v1/creatives/{ids['creative']}/reject",
+            json={"reason": "wrong logo"},
+            headers=world.headers("force_a_approver"),
+        ),
+        "creative validity ended": lambda: client.patch(
+            f"/v1/creatives/{ids['creative']}",
+            json={"valid_until": "2020-01-01T00:00:00Z"},
+            headers=editor,
+        ),
+        "creative file replaced": lambda: client.put(
+            f"/v1/creatives/{ids['creative']}/file",
+            files={"file": ("new.png", png_bytes(160, 90, (0, 90, 0)), "image/png")},
+            headers=editor,
+        ),
+        "schedule deleted": lambda: client.delete(
+            f"/v1/schedules/{ids['schedule']}", headers=editor
+        ),
+        "schedule windows changed": lambda: client.patch(
+            f"/v1/schedules/{ids['schedule']}",
+            json={"windows": [{"days": ["sat"], "start": "20:00", "end": "04:00"}]},
+            headers=editor,
+        ),
+        "venue timezone changed": lambda: client.patch(
+            f"/v1/venues/{ids['venue']}", json={"timezone": "Europe/Dublin"}, headers=partner
+        ),
+        "screen turned portrait": lambda: client.patch(
+            f"/v1/screens/{ids['screen']}", json={"orientation": "portrait"}, headers=partner
+        ),
+    }
+
+
+EDIT_KINDS = [
+    "creative rejected",
+    "creative validity ended",
+    "creative file replaced",
+    "schedule deleted",
+    "schedule windows changed",
+    "venue timezone changed",
+    "screen turned portrait",
+]
+
+
+@pytest.mark.parametrize("kind", EDIT_KINDS)
+def test_every_kind_of_edit_changes_the_etag(
+    client: TestClient, world: World, approved_creative: dict[str, Any], kind: str
+) -> None:
+    venue = make_venue(client, world)
+    screen = make_screen(client, world, venue["id"])
+    schedule = on_air_now(client, world, approved_creative["id"])
+    headers = device(screen["device_token"])
+    before = client.get("/v1/player/playlist", headers=headers)
+    ids = {
+        "creative": approved_creative["id"],
+        "schedule": schedule["id"],
+        "venue": venue["id"],
+        "screen": screen["id"],
+    }
+    response = _edits(client, world, ids)[kind]()
+    assert response.status_code < 300, response.text
+    after = client.get(
+        "/v1/player/playlist", headers={**headers, "If-None-Match": before.headers["etag"]}
+    )
+    assert after.status_code == 200
+    assert after.headers["etag"] != before.headers["etag"]
+
+
+def test_an_edit_that_changes_nothing_shown_keeps_the_etag(
+    client: TestClient, world: World, approved_creative: dict[str, Any]
+) -> None:
+    screen = make_screen(client, world, make_venue(client, world)["id"])
+    on_air_now(client, world, approved_creative["id"])
+    headers = device(screen["device_token"])
+    before = client.get("/v1/player/playlist", headers=headers)
+    client.patch(
+        f"/v1/screens/{screen['id']}", json={"name": "Renamed"}, headers=world.headers("partner_1")
+    )
+    after = client.get(
+        "/v1/player/playlist", headers={**headers, "If-None-Match": before.headers["etag"]}
+    )
+    assert after.status_code == 304
