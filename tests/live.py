@@ -5,7 +5,8 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -40,3 +41,61 @@ def serve_in_thread(app: FastAPI) -> Iterator[LiveServer]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@dataclass
+class RestartableServer:
+    """uvicorn in a thread on a fixed loopback port, stopped and started again at will with
+    the same app (and so the same database): a server that goes away and comes back, as a
+    venue's network does. 127.0.0.1 is a secure context for service workers."""
+
+    app: Any
+    port: int = field(default_factory=free_port)
+    _server: uvicorn.Server | None = None
+    _thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 15) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            config = uvicorn.Config(
+                self.app,
+                host="127.0.0.1",
+                port=self.port,
+                log_level="warning",
+                lifespan="off",  # the TestClient fixture already ran the app's lifespan
+                interface="asgi3",
+            )
+            server = uvicorn.Server(config)
+            thread = threading.Thread(target=server.run, daemon=True)
+            thread.start()
+            while not server.started and thread.is_alive() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            if server.started:
+                self._server, self._thread = server, thread
+                return
+            server.should_exit = True  # the port may linger for a moment after a stop
+            thread.join(timeout=5)
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"uvicorn did not start on port {self.port}")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        if self._server is None or self._thread is None:
+            return
+        self._server.should_exit = True
+        self._thread.join(timeout=15)
+        self._server = self._thread = None
+
+
+@contextmanager
+def restartable_server(app: Any) -> Iterator[RestartableServer]:
+    server = RestartableServer(app)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -8,22 +8,19 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import Engine, MetaData, Table, select
 
 from tests.factories import World, post_creative, schedule_body
-from tests.live import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAYER_SRC = ROOT / "players" / "python"
@@ -53,63 +50,6 @@ class Throttle:
             await send(message)
 
         await self.app(scope, receive, slow_send)
-
-
-@dataclass
-class RestartableServer:
-    """uvicorn in a thread on a fixed loopback port, stopped and started again at will with
-    the same app (and so the same database)."""
-
-    app: Any
-    port: int = field(default_factory=free_port)
-    _server: uvicorn.Server | None = None
-    _thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, timeout: float = 15) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            config = uvicorn.Config(
-                self.app,
-                host="127.0.0.1",
-                port=self.port,
-                log_level="warning",
-                lifespan="off",  # the TestClient fixture already ran the app's lifespan
-                interface="asgi3",
-            )
-            server = uvicorn.Server(config)
-            thread = threading.Thread(target=server.run, daemon=True)
-            thread.start()
-            while not server.started and thread.is_alive() and time.monotonic() < deadline:
-                time.sleep(0.01)
-            if server.started:
-                self._server, self._thread = server, thread
-                return
-            server.should_exit = True  # the port may linger for a moment after a stop
-            thread.join(timeout=5)
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"uvicorn did not start on port {self.port}")
-            time.sleep(0.2)
-
-    def stop(self) -> None:
-        if self._server is None or self._thread is None:
-            return
-        self._server.should_exit = True
-        self._thread.join(timeout=15)
-        self._server = self._thread = None
-
-
-@contextmanager
-def restartable_server(app: Any) -> Iterator[RestartableServer]:
-    server = RestartableServer(app)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def media_files(state: Path) -> list[Path]:

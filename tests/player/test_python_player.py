@@ -26,9 +26,9 @@ from sqlalchemy import Engine
 from signage.core.config import Settings
 from tests.conftest import SECRET
 from tests.factories import World, make_campaign, make_screen, make_venue
+from tests.live import RestartableServer, restartable_server
 from tests.player.python_player_helpers import (
     PLAYER_SRC,
-    RestartableServer,
     Throttle,
     add_schedule,
     approved_creative,
@@ -36,7 +36,6 @@ from tests.player.python_player_helpers import (
     media_files,
     noise_png,
     poster,
-    restartable_server,
     running_player,
     stored_plays,
     wait_until,

@@ -33,7 +33,8 @@ from tests.factories import (
     post_creative,
     schedule_body,
 )
-from tests.player.web_helpers import RestartableServer, chromium, player_state, restartable_server
+from tests.live import RestartableServer, restartable_server
+from tests.player.web_helpers import chromium, player_state
 
 pytestmark = pytest.mark.browser
 
