@@ -20,13 +20,25 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _begin_immediate(connection: Any) -> None:
+    # A transaction that reads and then writes would otherwise fail at once with "database is
+    # locked" (SQLITE_BUSY_SNAPSHOT, which busy_timeout does not wait out) when another writer
+    # committed in between. Taking the write lock up front makes such transactions queue.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def create_db_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        # isolation_level=None stops pysqlite beginning transactions on its own, so the
+        # "begin" hook below decides how they begin (SQLAlchemy's documented pysqlite recipe).
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "isolation_level": None}
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _begin_immediate)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 

@@ -23,6 +23,14 @@ def _decidable(session: Session, *, caller: Caller, creative_id: str) -> Creativ
     creative = get_for(session, caller=caller, creative_id=creative_id, write=True)
     if caller.role is not Role.approver:
         raise Forbidden("only an approver of the creative's organisation approves or rejects it")
+    # Locked and re-read, so two approvers deciding at once are serialised and the second sees
+    # the first's decision (PostgreSQL; SQLite serialises writers anyway).
+    creative = session.exec(
+        select(Creative)
+        .where(Creative.id == creative.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
     if creative.uploaded_by == caller.user_id:
         raise Forbidden(
             "you uploaded the current file of this creative; another approver must decide on it"

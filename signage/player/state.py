@@ -199,4 +199,6 @@ class PlaylistState:
         return self._snapshot
 
     def close(self) -> None:
-        event.remove(OrmSession, "after_commit", self._on_commit)
+        # Idempotent: an app served twice (a test client and a live server) closes twice.
+        if event.contains(OrmSession, "after_commit", self._on_commit):
+            event.remove(OrmSession, "after_commit", self._on_commit)

@@ -1,7 +1,10 @@
 """Four-eyes approval through HTTP: who may approve or reject, and what the history keeps."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -9,6 +12,7 @@ from sqlalchemy import Engine
 from signage.core.config import Settings
 from signage.core.roles import Role
 from tests.factories import World, add_person, png_bytes, upload_creative
+from tests.live import LiveServer
 
 
 def approve(client: TestClient, world: World, creative_id: str, persona: str) -> Any:
@@ -272,3 +276,34 @@ def test_reject_reason_with_nul_is_422(
 ) -> None:
     response = reject(client, world, creative["id"], "force_a_approver", {"reason": "a\x00b"})
     assert response.status_code == 422
+
+
+def test_two_approvers_deciding_at_once_are_serialised(
+    client: TestClient,
+    world: World,
+    engine: Engine,
+    settings: Settings,
+    creative: dict[str, Any],
+    live_server: LiveServer,
+) -> None:
+    add_person(
+        world,
+        engine,
+        persona="force_a_approver_2",
+        org_key="force_a",
+        role=Role.approver,
+        secret=settings.effective_secret_key,
+    )
+    barrier = threading.Barrier(2)
+
+    def decide(persona: str) -> int:
+        with httpx.Client(base_url=live_server.url) as http:
+            barrier.wait()
+            url = f"/v1/creatives/{creative['id']}/approve"
+            return http.post(url, headers=world.headers(persona)).status_code
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        codes = sorted(pool.map(decide, ["force_a_approver", "force_a_approver_2"]))
+    assert codes == [200, 409]
+    approvals = [e for e in history(client, world, creative["id"]) if e["action"] == "approved"]
+    assert len(approvals) == 1
