@@ -151,3 +151,12 @@ def approved_creative(client: TestClient, world: World) -> dict[str, Any]:
     )
     assert approved.status_code == 200, approved.text
     return creative
+
+
+@pytest.fixture(scope="session")
+def video_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder for the videos the tests make with ffmpeg."""
+    if shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None:
+        # A failure, not a skip: `make test` installs ffmpeg, so its absence is a broken setup.
+        pytest.fail("needs Debian's ffmpeg package (apt-get install ffmpeg)")
+    return tmp_path_factory.mktemp("videos")

@@ -4,6 +4,7 @@ Users are inserted directly with one precomputed password hash (argon2 is slow o
 the suite makes hundreds of users); tokens are issued as the login endpoint issues them.
 """
 
+import subprocess
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import lru_cache
@@ -274,3 +275,11 @@ def play_record(
 
 def post_plays(client: TestClient, screen: dict[str, Any], plays: list[Any]) -> Any:
     return client.post("/v1/player/plays", json={"plays": plays}, headers=device_headers(screen))
+
+
+# --- media files ----------------------------------------------------------------------------
+
+
+def run_ffmpeg(*args: str) -> None:
+    """Debian's ffmpeg, quiet, never prompting: the tests make their own video files."""
+    subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-y", *args], check=True, timeout=60)

@@ -4,8 +4,6 @@ Every file is made here (Pillow, ffmpeg); none is checked in.
 """
 
 import io
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +15,7 @@ from sqlalchemy import Engine
 
 from signage.core.config import Settings
 from signage.core.roles import Role
-from tests.factories import World, add_person, make_campaign
+from tests.factories import World, add_person, make_campaign, run_ffmpeg
 
 
 def image_bytes(
@@ -69,22 +67,11 @@ def chunked(body: bytes, size: int = 4096) -> Iterator[bytes]:
         yield body[start : start + size]
 
 
-def _ffmpeg(*args: str) -> None:
-    subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-y", *args], check=True, timeout=60)
-
-
-@pytest.fixture(scope="session")
-def video_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None:
-        pytest.fail("needs Debian's ffmpeg package (apt-get install ffmpeg)")
-    return tmp_path_factory.mktemp("creative-videos")
-
-
 @pytest.fixture(scope="session")
 def mp4_bytes(video_dir: Path) -> bytes:
     """2 s of 320x240 H.264."""
-    path = video_dir / "clip.mp4"
-    _ffmpeg(
+    path = video_dir / "creative-clip.mp4"
+    run_ffmpeg(
         *("-f", "lavfi", "-i", "testsrc=duration=2:size=320x240:rate=25"),
         *("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"),
         str(path),
@@ -95,8 +82,8 @@ def mp4_bytes(video_dir: Path) -> bytes:
 @pytest.fixture(scope="session")
 def webm_bytes(video_dir: Path) -> bytes:
     """1.5 s of 256x144 VP8."""
-    path = video_dir / "clip.webm"
-    _ffmpeg(
+    path = video_dir / "creative-clip.webm"
+    run_ffmpeg(
         *("-f", "lavfi", "-i", "testsrc=duration=1.5:size=256x144:rate=25"),
         *("-c:v", "libvpx", "-b:v", "200k", "-deadline", "realtime", "-cpu-used", "8"),
         str(path),

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from signage.media import LocalMediaStore
+from tests.factories import run_ffmpeg
 
 
 @pytest.fixture
@@ -21,23 +20,11 @@ def store(tmp_path: Path) -> LocalMediaStore:
     return LocalMediaStore(tmp_path / "media")
 
 
-def _ffmpeg(*args: str) -> None:
-    subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-y", *args], check=True, timeout=60)
-
-
-@pytest.fixture(scope="session")
-def video_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None:
-        # A failure, not a skip: `make test` installs ffmpeg, so its absence is a broken setup.
-        pytest.fail("needs Debian's ffmpeg package (apt-get install ffmpeg)")
-    return tmp_path_factory.mktemp("videos")
-
-
 @pytest.fixture(scope="session")
 def mp4_file(video_dir: Path) -> Path:
     """2 s of 320x240 H.264 with AAC sound and a recording location, as phones write."""
     path = video_dir / "clip.mp4"
-    _ffmpeg(
+    run_ffmpeg(
         *("-f", "lavfi", "-i", "testsrc=duration=2:size=320x240:rate=25"),
         *("-f", "lavfi", "-i", "sine=duration=2"),
         *("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"),
@@ -52,7 +39,7 @@ def mp4_file(video_dir: Path) -> Path:
 def webm_file(video_dir: Path) -> Path:
     """2 s of 256x144 VP8, no sound."""
     path = video_dir / "clip.webm"
-    _ffmpeg(
+    run_ffmpeg(
         *("-f", "lavfi", "-i", "testsrc=duration=2:size=256x144:rate=25"),
         *("-c:v", "libvpx", "-b:v", "200k", "-deadline", "realtime", "-cpu-used", "8"),
         str(path),
@@ -64,12 +51,12 @@ def webm_file(video_dir: Path) -> Path:
 def faststart_mp4_file(video_dir: Path, mp4_file: Path) -> Path:
     """The MP4 with its index first, so a cut-short copy still has a readable header."""
     path = video_dir / "faststart.mp4"
-    _ffmpeg("-i", str(mp4_file), "-c", "copy", "-movflags", "+faststart", str(path))
+    run_ffmpeg("-i", str(mp4_file), "-c", "copy", "-movflags", "+faststart", str(path))
     return path
 
 
 @pytest.fixture(scope="session")
 def audio_only_mp4_file(video_dir: Path) -> Path:
     path = video_dir / "sound.mp4"
-    _ffmpeg("-f", "lavfi", "-i", "sine=duration=1", "-c:a", "aac", str(path))
+    run_ffmpeg("-f", "lavfi", "-i", "sine=duration=1", "-c:a", "aac", str(path))
     return path
