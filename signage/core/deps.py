@@ -8,7 +8,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 
 from signage.core.config import Settings
-from signage.core.db import session_scope
+from signage.core.db import read_session, session_scope
 from signage.core.errors import Forbidden, Unauthorized
 from signage.core.roles import OrganisationKind, Role
 from signage.core.security import read_access_token
@@ -24,8 +24,15 @@ def get_settings_dep(request: Request) -> Settings:
     return settings
 
 
+# Requests that only read get a session that never takes SQLite's write lock.
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def get_session(request: Request) -> Iterator[Session]:
-    yield from session_scope(request.app.state.engine)
+    # The session begins its transaction lazily, at its first query: a handler that streams a
+    # body, hashes a password or computes for long does that before (or without) touching it.
+    write = request.method not in _READ_METHODS
+    yield from session_scope(request.app.state.engine, write=write)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
@@ -35,7 +42,6 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 def get_caller(
     request: Request,
-    session: SessionDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> Caller:
     if not token:
@@ -43,11 +49,13 @@ def get_caller(
     claims = read_access_token(token, secret=request.app.state.secret_key)
     if claims is None:
         raise Unauthorized("Access token is invalid or has expired; log in again")
-    # Read each time so a deactivated user or a changed role takes effect at once.
-    user = session.get(User, claims.user_id)
-    if user is None or not user.is_active:
-        raise Unauthorized("This account no longer exists or is disabled")
-    organisation = session.get(Organisation, user.organisation_id)
+    # Read each time so a deactivated user or a changed role takes effect at once; in a short
+    # session of its own, so authenticating never opens (or locks) the request's transaction.
+    with read_session(request.app.state.engine) as session:
+        user = session.get(User, claims.user_id)
+        if user is None or not user.is_active:
+            raise Unauthorized("This account no longer exists or is disabled")
+        organisation = session.get(Organisation, user.organisation_id)
     assert organisation is not None  # foreign key
     return Caller(
         user_id=user.id,

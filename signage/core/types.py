@@ -1,6 +1,6 @@
-"""Column types shared by every table."""
+"""Column types shared by every table, and the range of instants and dates the API accepts."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Dialect
@@ -36,3 +36,13 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+# Every instant and date the API accepts lies in this documented range (a 422 outside it):
+# far enough for any campaign, and far from the ends of `datetime`, where converting an instant
+# to a venue's local time or adding a day would overflow.
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+EARLIEST_INSTANT = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_INSTANT = datetime(2100, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+RANGE_TEXT = "between 2000-01-01 and 2100-12-31"

@@ -169,7 +169,9 @@ class PlaylistState:
         event.listen(OrmSession, "after_commit", self._on_commit)
 
     def _on_commit(self, session: OrmSession) -> None:
-        if session.info.pop("playlists_changed", False) and session.get_bind() is self._engine:
+        # A writer session is bound to an option engine sharing this engine's pool.
+        changed = session.info.pop("playlists_changed", False)
+        if changed and session.get_bind().engine.pool is self._engine.pool:
             self._dirty = True
 
     def needs_check(self) -> bool:
