@@ -11,6 +11,7 @@ from signage.core.models import created_at_field, fk_field, id_field, instant_fi
 from signage.core.roles import OrganisationKind, Role
 from signage.core.schemas import Name, StorableInput
 from signage.core.tenancy import ALL, NONE, Caller, tenancy_rule
+from signage.core.versioning import track_playlist_inputs
 
 # The people who edit campaigns: editors, approvers (editors who may also approve) and admins.
 CAMPAIGN_ROLES = frozenset({Role.editor, Role.approver, Role.admin})
@@ -73,3 +74,8 @@ class CampaignPublic(BaseModel):
     created_by: str
     created_at: datetime
     updated_at: datetime
+
+
+# What a screen shows depends on these (see signage/core/versioning.py): declared with the
+# model, so every process that writes them, whatever else it imports, bumps the version.
+track_playlist_inputs(Campaign)

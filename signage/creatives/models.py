@@ -25,6 +25,7 @@ from signage.campaigns.models import Campaign
 from signage.core.models import created_at_field, fk_field, id_field, instant_field
 from signage.core.schemas import Name, StorableInput
 from signage.core.tenancy import Caller, tenancy_rule, visible
+from signage.core.versioning import track_playlist_inputs
 
 MIN_IMAGE_DURATION_MS = 1_000
 MAX_IMAGE_DURATION_MS = 3_600_000
@@ -198,3 +199,8 @@ class CreativeEventPublic(BaseModel):
     at: datetime
     reason: str | None
     sha256: str | None
+
+
+# What a screen shows depends on these (see signage/core/versioning.py): declared with the
+# model, so every process that writes them, whatever else it imports, bumps the version.
+track_playlist_inputs(Creative)

@@ -17,10 +17,8 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from signage import timing
-from signage.campaigns.models import Campaign
-from signage.core.versioning import read_version, track_playlist_inputs
+from signage.core.versioning import read_version
 from signage.creatives.models import Creative
-from signage.organisations.models import Organisation
 from signage.player.playlist import (
     CompiledPlaylist,
     PlaylistInputs,
@@ -34,18 +32,6 @@ from signage.player.playlist import (
 from signage.schedules.models import Schedule, ScheduleCreative
 from signage.screens.models import Screen
 from signage.venues.models import Venue
-
-# What a screen shows depends on these; a screen's own reports (last seen, what it plays) do not.
-track_playlist_inputs(Schedule)
-track_playlist_inputs(ScheduleCreative)
-track_playlist_inputs(Creative)
-track_playlist_inputs(Campaign)
-track_playlist_inputs(Venue)
-track_playlist_inputs(Organisation)
-track_playlist_inputs(
-    Screen,
-    ignore=frozenset({"last_seen_at", "player", "playing_creative_id", "width", "height"}),
-)
 
 CHECK_EVERY_SECONDS = 0.5
 

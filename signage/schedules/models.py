@@ -11,6 +11,7 @@ from signage.campaigns.models import CAMPAIGN_ORGANISATION_KINDS, CAMPAIGN_ROLES
 from signage.core.models import created_at_field, fk_field, id_field
 from signage.core.schemas import Name, Tag
 from signage.core.tenancy import ALL, NONE, Caller, tenancy_rule
+from signage.core.versioning import track_playlist_inputs
 from signage.timing import parse_window
 from signage.venues.models import VenueKind
 
@@ -167,3 +168,9 @@ class SchedulePublic(BaseModel):
     exclude_dates: list[date]
     created_at: datetime
     updated_at: datetime
+
+
+# What a screen shows depends on these (see signage/core/versioning.py): declared with the
+# model, so every process that writes them, whatever else it imports, bumps the version.
+track_playlist_inputs(Schedule)
+track_playlist_inputs(ScheduleCreative)

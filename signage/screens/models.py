@@ -11,6 +11,7 @@ from sqlmodel import Field, SQLModel, col
 from signage.core.models import created_at_field, fk_field, id_field, instant_field
 from signage.core.schemas import Name, StorableInput, Tag
 from signage.core.tenancy import Caller, tenancy_rule, visible
+from signage.core.versioning import track_playlist_inputs
 from signage.venues.models import Venue
 
 
@@ -111,3 +112,11 @@ def _screen_rule(caller: Caller, write: bool) -> ColumnElement[bool]:
     # A screen belongs to whoever may see (or run) its venue; revoked screens are gone.
     venues = select(col(Venue.id)).where(visible(caller, Venue, write=write))
     return and_(col(Screen.revoked_at).is_(None), col(Screen.venue_id).in_(venues))
+
+
+# What a screen shows depends on its row (see signage/core/versioning.py), but not on its own
+# reports: last seen, the player it runs, what it plays, its size.
+track_playlist_inputs(
+    Screen,
+    ignore=frozenset({"last_seen_at", "player", "playing_creative_id", "width", "height"}),
+)

@@ -12,6 +12,7 @@ from signage.core.models import created_at_field, fk_field, id_field, instant_fi
 from signage.core.roles import OrganisationKind
 from signage.core.schemas import HHMM, Day, Name, StorableInput, TimezoneName
 from signage.core.tenancy import ALL, NONE, Caller, tenancy_rule
+from signage.core.versioning import track_playlist_inputs
 
 
 class VenueKind(StrEnum):
@@ -147,3 +148,8 @@ def _venue_reach(caller: Caller, write: bool) -> ColumnElement[bool]:
         return col(Venue.force_id) == caller.organisation_id
     # A partner organisation's admin-less roles do not exist; a stray role sees its own.
     return col(Venue.organisation_id) == caller.organisation_id
+
+
+# What a screen shows depends on these (see signage/core/versioning.py): declared with the
+# model, so every process that writes them, whatever else it imports, bumps the version.
+track_playlist_inputs(Venue)
