@@ -11,8 +11,6 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import UTC, datetime
 from typing import Any
 
-import anyio.to_thread
-
 from signage.core.http import etag_matches
 from signage.player.seen import SeenBuffer
 from signage.player.state import PlaylistState
@@ -40,6 +38,10 @@ _UNAUTHORIZED = _problem(
     401, "Unauthorized", "Device token is missing, invalid, rotated or revoked"
 )
 _NOT_ALLOWED = _problem(405, "Method Not Allowed", "Use GET")
+_UNAVAILABLE = _problem(
+    503, "Service Unavailable", "Playlists are not loaded yet (the database is not answering)"
+)
+_UNAVAILABLE[1].append((b"retry-after", b"5"))
 
 
 class PlaylistEndpoint:
@@ -47,7 +49,6 @@ class PlaylistEndpoint:
         self._state = state
         self._seen = seen
         self._poll_after = poll_after_seconds
-        self._refresh_lock = anyio.Lock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["method"] not in ("GET", "HEAD"):
@@ -66,8 +67,10 @@ class PlaylistEndpoint:
             return
         snapshot = self._state.cached
         if snapshot is None or self._state.needs_check():
-            async with self._refresh_lock:
-                snapshot = await anyio.to_thread.run_sync(self._state.current)
+            snapshot = await self._state.for_poll()
+            if snapshot is None:  # never loaded: the database has not answered yet
+                await _send(send, *_UNAVAILABLE)
+                return
         screen = snapshot.by_token.get(hashlib.sha256(token.strip()).hexdigest())
         if screen is None:
             await _send(send, *_UNAUTHORIZED)

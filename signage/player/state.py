@@ -6,8 +6,12 @@ playlists are shared by screens with the same inputs (same venue, orientation, t
 candidate schedules) and rendered per screen once; a poll is then dictionary lookups.
 """
 
+import asyncio
+import contextlib
+import logging
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -34,6 +38,14 @@ from signage.screens.models import Screen
 from signage.venues.models import Venue
 
 CHECK_EVERY_SECONDS = 0.5
+# How long a poll waits for a refresh that is due before serving the snapshot it has.
+FRESH_WAIT_SECONDS = 0.5
+# How long the first polls wait for the first snapshot before answering 503.
+FIRST_LOAD_WAIT_SECONDS = 5.0
+# After a failed refresh, the last good snapshot serves this long before the next try.
+RETRY_AFTER_FAILURE_SECONDS = 1.0
+
+logger = logging.getLogger("signage.player.state")
 
 # What a compiled playlist depends on once targeting is resolved: the venue's clock and hours
 # (not which venue it is), the screen's orientation, and the schedules that target the screen.
@@ -144,14 +156,25 @@ def load_snapshot(engine: Engine) -> Snapshot:
 
 class PlaylistState:
     """Keeps this process's snapshot current: checked against the database version at most
-    every half second, and at once after this process itself committed a change."""
+    every half second, and at once after this process itself committed a change.
+
+    Refreshes run on one thread of their own. A poll that finds the snapshot due waits a
+    moment for the refresh it started and otherwise serves the snapshot it has
+    (stale-while-revalidate): once a process has loaded a snapshot, a database that is down,
+    slow or hung never turns a screen's poll into an error or a hang.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._snapshot: Snapshot | None = None
         self._checked_at = 0.0
         self._dirty = True
-        self._lock = threading.Lock()
+        self._start_lock = threading.Lock()
+        self._refresher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="playlists")
+        self._refresh: Future[None] | None = None
+        self._refresh_started = 0.0
+        self._failure: str | None = None
+        self._failed_at = 0.0
         event.listen(OrmSession, "after_commit", self._on_commit)
 
     def _on_commit(self, session: OrmSession) -> None:
@@ -161,32 +184,80 @@ class PlaylistState:
             self._dirty = True
 
     def needs_check(self) -> bool:
+        now = time.monotonic()
+        if self._failure is not None and now - self._failed_at < RETRY_AFTER_FAILURE_SECONDS:
+            return False  # the last try failed: serve what there is, try again shortly
         return (
-            self._dirty
-            or self._snapshot is None
-            or time.monotonic() - self._checked_at >= CHECK_EVERY_SECONDS
+            self._dirty or self._snapshot is None or now - self._checked_at >= CHECK_EVERY_SECONDS
         )
 
-    def current(self) -> Snapshot:
-        """The snapshot, refreshed first if due (blocking: call it from a worker thread)."""
-        if not self.needs_check() and self._snapshot is not None:
-            return self._snapshot
-        with self._lock:
-            if self.needs_check():
-                self._dirty = False
-                with self._engine.connect() as connection:
-                    version = read_version(connection)
-                if self._snapshot is None or version != self._snapshot.version:
-                    self._snapshot = load_snapshot(self._engine)
-                self._checked_at = time.monotonic()
-            assert self._snapshot is not None
-            return self._snapshot
+    def refresh(self) -> Snapshot:
+        """Check the version and reload if it moved (blocking; raises if the database fails)."""
+        self._dirty = False
+        with self._engine.connect() as connection:
+            version = read_version(connection)
+        if self._snapshot is None or version != self._snapshot.version:
+            self._snapshot = load_snapshot(self._engine)
+        self._checked_at = time.monotonic()
+        return self._snapshot
+
+    def _refresh_in_background(self) -> None:
+        try:
+            self.refresh()
+        except Exception as exc:  # any database failure: keep serving, retry later
+            self._dirty = True
+            self._failed_at = time.monotonic()
+            if self._failure is None:
+                logger.warning(
+                    "playlists could not be refreshed; serving the last good ones: %s", exc
+                )
+            self._failure = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+        else:
+            if self._failure is not None:
+                logger.warning("playlists refresh recovered")
+            self._failure = None
+
+    def _start_refresh(self) -> "Future[None]":
+        with self._start_lock:
+            if self._refresh is None or self._refresh.done():
+                self._refresh_started = time.monotonic()
+                self._refresh = self._refresher.submit(self._refresh_in_background)
+            return self._refresh
+
+    async def for_poll(self) -> Snapshot | None:
+        """The snapshot to serve now, or None when none was ever loaded (the caller says 503).
+
+        A due refresh is started (one at a time) and waited for briefly: a fresh edit is served
+        at once when the database is well, the last good snapshot when it is not.
+        """
+        snapshot = self._snapshot
+        if snapshot is not None and not self.needs_check():
+            return snapshot
+        if self.needs_check():
+            refresh = self._start_refresh()
+            budget = FRESH_WAIT_SECONDS if snapshot is not None else FIRST_LOAD_WAIT_SECONDS
+            remaining = self._refresh_started + budget - time.monotonic()
+            if remaining > 0 and not refresh.done():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(refresh)), remaining)
+        return self._snapshot
 
     @property
     def cached(self) -> Snapshot | None:
         return self._snapshot
 
+    def health(self) -> dict[str, object]:
+        """What /readyz reports about the playlists this process serves."""
+        report: dict[str, object] = {"loaded": self._snapshot is not None}
+        if self._snapshot is not None and self._checked_at:
+            report["checked_seconds_ago"] = round(time.monotonic() - self._checked_at, 1)
+        if self._failure is not None:
+            report["last_error"] = self._failure
+        return report
+
     def close(self) -> None:
         # Idempotent: an app served twice (a test client and a live server) closes twice.
         if event.contains(OrmSession, "after_commit", self._on_commit):
             event.remove(OrmSession, "after_commit", self._on_commit)
+        # A refresh stuck on a hung database must not hold up shutdown.
+        self._refresher.shutdown(wait=False, cancel_futures=True)
