@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
+from signage.core import serving
 from signage.core.config import ConfigurationError, get_settings
 from signage.core.db import create_db_engine, session_scope
 from signage.core.errors import Problem
@@ -72,7 +73,7 @@ def _run_server(*, host: str, port: int, workers: int, access_log: bool) -> None
         port=port,
         workers=workers,
         loop="uvloop",
-        http="httptools",
+        http=serving.PROTOCOL,  # httptools with bounded headers
         access_log=access_log,
         proxy_headers=True,
     )

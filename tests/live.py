@@ -11,6 +11,8 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
+from signage.core.serving import PROTOCOL
+
 
 @dataclass(frozen=True)
 class LiveServer:
@@ -27,7 +29,9 @@ def free_port() -> int:
 @contextmanager
 def serve_in_thread(app: FastAPI) -> Iterator[LiveServer]:
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", http=PROTOCOL
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -68,6 +72,7 @@ class RestartableServer:
                 log_level="warning",
                 lifespan="off",  # the TestClient fixture already ran the app's lifespan
                 interface="asgi3",
+                http=PROTOCOL,
             )
             server = uvicorn.Server(config)
             thread = threading.Thread(target=server.run, daemon=True)

@@ -38,11 +38,44 @@ class Settings(BaseSettings):
         default=10, ge=1, description="Bad pairing claims per user in the lockout window."
     )
     claim_lockout_seconds: int = Field(default=900, ge=1)
+    login_failures_per_account: int = Field(
+        default=10,
+        ge=1,
+        le=100_000,
+        description="Failed sign-ins for one account in the window before it is refused (429).",
+    )
+    login_failures_per_address: int = Field(
+        default=30,
+        ge=1,
+        le=100_000,
+        description="Failed sign-ins from one client address in the window, over all accounts.",
+    )
+    login_throttle_seconds: int = Field(default=900, ge=1, le=86400)
+    pairings_per_address: int = Field(
+        default=20,
+        ge=1,
+        le=100_000,
+        description="Pairing requests (POST /v1/player/pair) from one address in the window.",
+    )
+    pairing_throttle_seconds: int = Field(default=600, ge=1, le=86400)
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
     max_image_pixels: int = Field(default=40_000_000, ge=1)
     poll_after_seconds: int = Field(default=30, ge=5, le=3600)
     screen_offline_after_seconds: int = Field(default=180, ge=30)
     play_retention_days: int = Field(default=400, ge=1)
+    body_timeout_seconds: float = Field(
+        default=30,
+        ge=1,
+        le=600,
+        description="A request body (other than an upload) must arrive within this; an upload "
+        "may wait this long for its next bytes, and after this long must average the rate below.",
+    )
+    upload_min_bytes_per_second: int = Field(
+        default=1024, ge=1, description="Uploads slower than this (after the grace) get 408."
+    )
+    max_concurrent_uploads: int = Field(
+        default=8, ge=1, le=1000, description="Uploads streaming at once per process; more: 503."
+    )
     run_jobs: bool = Field(
         default=True,
         description="Run the timed jobs (rollups, retention, ...) in this process, under the "

@@ -10,13 +10,17 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
 logger = logging.getLogger("signage.errors")
 
 PROBLEM_JSON = "application/problem+json"
+
+# How many validation errors a 422 lists; the detail says how many more there were.
+MAX_REPORTED_ERRORS = 20
 
 
 class Problem(Exception):
@@ -99,11 +103,15 @@ def _validation_message(error: dict[str, Any]) -> str:
 
 async def _on_validation(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
+    found = exc.errors()
+    # A body with a million bad keys gets the first few reasons, not a million of them.
     errors = [
         {"loc": [str(p) for p in e.get("loc", ())], "msg": _validation_message(dict(e))}
-        for e in exc.errors()
+        for e in found[:MAX_REPORTED_ERRORS]
     ]
     detail = "; ".join(str(e["msg"]) for e in errors) or "invalid request"
+    if len(found) > MAX_REPORTED_ERRORS:
+        detail += f"; and {len(found) - MAX_REPORTED_ERRORS} more errors"
     return problem_response(422, detail, errors=errors)
 
 
@@ -130,6 +138,17 @@ async def _on_unstorable(_request: Request, exc: Exception) -> Response:
     )
 
 
+async def _on_database_unavailable(_request: Request, exc: Exception) -> Response:
+    # The database is down, hung past its timeouts, or (SQLite) held by a writer longer than the
+    # lock wait: nothing the client did wrong, and worth retrying shortly.
+    logger.warning("database unavailable: %s", str(exc).splitlines()[0])
+    return problem_response(
+        503,
+        "The database is busy or unreachable; try again in a few seconds",
+        headers={"Retry-After": "5"},
+    )
+
+
 async def _on_unexpected(_request: Request, exc: Exception) -> Response:
     logger.exception("unhandled error", exc_info=exc)
     return problem_response(500, "Internal server error; it has been logged")
@@ -141,4 +160,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(DataError, _on_unstorable)
     app.add_exception_handler(UnicodeEncodeError, _on_unstorable)
+    app.add_exception_handler(OperationalError, _on_database_unavailable)
+    app.add_exception_handler(PoolTimeout, _on_database_unavailable)
     app.add_exception_handler(Exception, _on_unexpected)
