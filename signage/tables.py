@@ -2,20 +2,20 @@
 
 from signage.campaigns.models import Campaign
 from signage.core.jobs import JobRun
+from signage.core.throttle import ThrottleCounter
 from signage.core.versioning import StateVersion
 from signage.creatives.models import Creative, CreativeEvent
 from signage.organisations.models import Organisation
-from signage.player.models import ClaimFailure, PairingRequest
+from signage.player.models import PairingRequest
 from signage.plays.models import Play, PlayNightly
 from signage.schedules.models import Schedule, ScheduleCreative
 from signage.screens.models import Screen
 from signage.screens.outages import ScreenOutage
-from signage.users.models import User
+from signage.users.models import RevokedToken, User
 from signage.venues.models import Venue
 
 __all__ = [
     "Campaign",
-    "ClaimFailure",
     "Creative",
     "CreativeEvent",
     "JobRun",
@@ -23,11 +23,13 @@ __all__ = [
     "PairingRequest",
     "Play",
     "PlayNightly",
+    "RevokedToken",
     "Schedule",
     "ScheduleCreative",
     "Screen",
     "ScreenOutage",
     "StateVersion",
+    "ThrottleCounter",
     "User",
     "Venue",
 ]

@@ -2,8 +2,10 @@
 
 import hashlib
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
 
 import jwt
 from pwdlib import PasswordHash
@@ -31,6 +33,13 @@ def verify_password(password: str, password_hash: str | None) -> bool:
         _passwords.verify(password, _DUMMY_HASH)
         return False
     return _passwords.verify(password, password_hash)
+
+
+# Responses that carry a secret (an access token, a device token or code) are never cached,
+# by a browser or by a proxy on the way (RFC 6749 section 5.1).
+NO_STORE_HEADERS: Mapping[str, str] = MappingProxyType(
+    {"Cache-Control": "no-store", "Pragma": "no-cache"}
+)
 
 
 @dataclass(frozen=True)

@@ -31,16 +31,6 @@ class PairingRequest(SQLModel, table=True):
     created_at: datetime = created_at_field()
 
 
-class ClaimFailure(SQLModel, table=True):
-    """A wrong user code typed by a user; enough of them in a window lock that user out."""
-
-    __tablename__ = "claim_failures"
-
-    id: str = id_field()
-    user_id: str = fk_field("users.id", ondelete="CASCADE")
-    at: datetime = instant_field(nullable=False, index=True)
-
-
 class PairRequest(StorableInput):
     model_config = ConfigDict(extra="forbid")
 

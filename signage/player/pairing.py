@@ -9,13 +9,15 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from signage.core import throttle
 from signage.core.config import Settings
-from signage.core.errors import Conflict, NotFound, Problem, TooManyRequests
+from signage.core.errors import Conflict, NotFound, Problem
 from signage.core.security import (
+    NO_STORE_HEADERS,
     format_user_code,
     hash_secret,
     new_device_code,
@@ -24,7 +26,7 @@ from signage.core.security import (
 )
 from signage.core.tenancy import Caller
 from signage.core.types import utcnow
-from signage.player.models import ClaimFailure, PairingRequest, PairRequest
+from signage.player.models import PairingRequest, PairRequest
 from signage.screens import service as screens
 from signage.screens.models import Screen, ScreenClaim
 
@@ -33,7 +35,8 @@ class PairingError(Problem):
     """An RFC 8628 token-endpoint error: HTTP 400 with an ``error`` code the device acts on."""
 
     def __init__(self, error: str, detail: str) -> None:
-        super().__init__(detail, status=400, error=error)
+        # The answer that finally carries the device token is a 200; none of them is cached.
+        super().__init__(detail, status=400, headers=dict(NO_STORE_HEADERS), error=error)
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,23 @@ class NewPairing:
 _CODE_ATTEMPTS = 8
 
 
-def start_pairing(session: Session, *, settings: Settings, request: PairRequest) -> NewPairing:
+def start_pairing(
+    session: Session, *, settings: Settings, request: PairRequest, address: str
+) -> NewPairing:
+    """A new pairing for a screen at ``address``; 429 when that address asked too often.
+
+    Counted first, in this transaction: a refused request rolls back and stores nothing.
+    """
+    limit = throttle.Limit(
+        key=f"pair:addr:{throttle.key_part(address)}",
+        limit=settings.pairings_per_address,
+        window_seconds=settings.pairing_throttle_seconds,
+    )
+    attempts = throttle.count_attempts(session, [limit])
+    if attempts[0].over_limit:
+        raise throttle.refuse(
+            "too many pairing requests from this address; try again later", attempts
+        )
     now = utcnow()
     # Purging what has expired keeps user codes unique among live codes only.
     session.execute(delete(PairingRequest).where(col(PairingRequest.expires_at) <= now))
@@ -114,25 +133,24 @@ def poll_pairing(session: Session, *, settings: Settings, device_code: str) -> t
     return screen.id, token
 
 
-def _check_lockout(session: Session, *, settings: Settings, caller: Caller) -> None:
-    since = utcnow() - timedelta(seconds=settings.claim_lockout_seconds)
-    failures = session.exec(
-        select(func.count())
-        .select_from(ClaimFailure)
-        .where(ClaimFailure.user_id == caller.user_id, ClaimFailure.at > since)
-    ).one()
-    if failures >= settings.max_claim_failures:
-        raise TooManyRequests(
-            "too many wrong pairing codes; wait before trying again",
-            headers={"Retry-After": str(settings.claim_lockout_seconds)},
-        )
-
-
 def claim_screen(
     session: Session, *, settings: Settings, caller: Caller, data: ScreenClaim
 ) -> Screen:
+    """Claim the screen showing ``data.user_code``; 429 after too many wrong codes.
+
+    The attempt is counted before the code is looked up, in this transaction, so concurrent
+    wrong codes cannot overrun the limit (on PostgreSQL they queue on the counter's row). A
+    wrong code is committed as counted; any other outcome gives the count back or rolls back.
+    """
     venue = screens.managed_venue(session, caller=caller, venue_id=data.venue_id)
-    _check_lockout(session, settings=settings, caller=caller)
+    limit = throttle.Limit(
+        key=f"claim:user:{caller.user_id}",
+        limit=settings.max_claim_failures,
+        window_seconds=settings.claim_lockout_seconds,
+    )
+    attempts = throttle.count_attempts(session, [limit])
+    if attempts[0].over_limit:
+        raise throttle.refuse("too many wrong pairing codes; wait before trying again", attempts)
     now = utcnow()
     code = normalise_user_code(data.user_code)
     pairing = session.exec(
@@ -141,12 +159,12 @@ def claim_screen(
         )
     ).first()
     if pairing is None:
-        session.add(ClaimFailure(user_id=caller.user_id, at=now))
         # Kept although the request fails: the failure count is what stops guessing.
         session.commit()
         raise NotFound("no screen is waiting with that pairing code; check the code on the screen")
     if pairing.screen_id is not None:
         raise Conflict("this pairing code has already been claimed")
+    throttle.refund(session, attempts[0])
     screen = Screen(
         venue_id=venue.id,
         name=data.name,

@@ -3,6 +3,8 @@ from pydantic import ConfigDict, Field
 
 from signage.core.deps import SessionDep, SettingsDep
 from signage.core.schemas import StorableInput
+from signage.core.security import NO_STORE_HEADERS
+from signage.core.throttle import client_address
 from signage.core.types import utcnow
 from signage.player import pairing
 from signage.player.auth import CurrentScreen
@@ -12,12 +14,34 @@ from signage.player.seen import SeenBuffer
 router = APIRouter(prefix="/v1/player", tags=["player"])
 
 
-@router.post("/pair", status_code=201, response_model=PairResponse)
+@router.post(
+    "/pair",
+    status_code=201,
+    response_model=PairResponse,
+    responses={
+        429: {
+            "description": "Too many pairing requests from this address; `Retry-After` says "
+            "after how many seconds to try again"
+        }
+    },
+)
 def pair(
-    session: SessionDep, settings: SettingsDep, data: PairRequest | None = None
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    data: PairRequest | None = None,
 ) -> PairResponse:
-    """Start pairing a new screen: show `user_code` on it, then poll with `device_code`."""
-    started = pairing.start_pairing(session, settings=settings, request=data or PairRequest())
+    """Start pairing a new screen: show `user_code` on it, then poll with `device_code`.
+
+    Each address may ask only so often (429 beyond that)."""
+    started = pairing.start_pairing(
+        session,
+        settings=settings,
+        request=data or PairRequest(),
+        address=client_address(request),
+    )
+    response.headers.update(NO_STORE_HEADERS)
     return PairResponse(
         device_code=started.device_code,
         user_code=started.user_code,
@@ -31,12 +55,15 @@ def pair(
     response_model=PairGranted,
     responses={400: {"description": "`authorization_pending`, `slow_down` or `expired_token`"}},
 )
-def pair_poll(data: PairPoll, session: SessionDep, settings: SettingsDep) -> PairGranted:
+def pair_poll(
+    data: PairPoll, response: Response, session: SessionDep, settings: SettingsDep
+) -> PairGranted:
     """Ask whether the pairing was claimed. Answers 400 with `error` until it is, then once
     200 with the screen's id and device token."""
     screen_id, token = pairing.poll_pairing(
         session, settings=settings, device_code=data.device_code
     )
+    response.headers.update(NO_STORE_HEADERS)
     return PairGranted(screen_id=screen_id, device_token=token)
 
 

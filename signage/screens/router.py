@@ -4,6 +4,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import AwareDatetime
 
 from signage.core.deps import CurrentCaller, SessionDep, SettingsDep
+from signage.core.security import NO_STORE_HEADERS
 from signage.core.types import utcnow
 from signage.player import pairing
 from signage.player.playlist import build_body, load_inputs, playlist_response
@@ -36,7 +37,11 @@ def _public(request: Request, screen: Screen) -> ScreenPublic:
 
 @router.post("", status_code=201, response_model=ScreenWithToken)
 def create_screen(
-    data: ScreenCreate, session: SessionDep, caller: CurrentCaller, settings: SettingsDep
+    data: ScreenCreate,
+    response: Response,
+    session: SessionDep,
+    caller: CurrentCaller,
+    settings: SettingsDep,
 ) -> ScreenWithToken:
     """Register a screen in one of your venues.
 
@@ -44,10 +49,21 @@ def create_screen(
     the player with it, or pair the screen with a code instead (`POST /v1/screens/claim`).
     """
     screen, token = service.create_for(session, caller=caller, data=data)
+    response.headers.update(NO_STORE_HEADERS)
     return service.with_token(screen, token, offline_after=_offline_after(settings))
 
 
-@router.post("/claim", status_code=201, response_model=ScreenPublic)
+@router.post(
+    "/claim",
+    status_code=201,
+    response_model=ScreenPublic,
+    responses={
+        429: {
+            "description": "Too many wrong pairing codes; `Retry-After` says after how many "
+            "seconds to try again"
+        }
+    },
+)
 def claim_screen(
     request: Request,
     data: ScreenClaim,
@@ -106,10 +122,15 @@ def update_screen(
 
 @router.post("/{screen_id}/token", response_model=ScreenWithToken)
 def rotate_token(
-    screen_id: str, session: SessionDep, caller: CurrentCaller, settings: SettingsDep
+    screen_id: str,
+    response: Response,
+    session: SessionDep,
+    caller: CurrentCaller,
+    settings: SettingsDep,
 ) -> ScreenWithToken:
     """Issue a new device token; the old one stops working at once."""
     screen, token = service.rotate_token_for(session, caller=caller, screen_id=screen_id)
+    response.headers.update(NO_STORE_HEADERS)
     return service.with_token(screen, token, offline_after=_offline_after(settings))
 
 

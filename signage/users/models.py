@@ -6,7 +6,7 @@ from pydantic import EmailStr, field_validator
 from sqlalchemy import ColumnElement, String
 from sqlmodel import Field, SQLModel, col
 
-from signage.core.models import created_at_field, fk_field, id_field
+from signage.core.models import created_at_field, fk_field, id_field, instant_field
 from signage.core.roles import Role
 from signage.core.tenancy import ALL, NONE, Caller, tenancy_rule
 
@@ -21,6 +21,18 @@ class User(SQLModel, table=True):
     organisation_id: str = fk_field("organisations.id")
     is_active: bool = Field(default=True)
     created_at: datetime = created_at_field()
+    # Access tokens issued before this instant are refused: set when the password changes.
+    tokens_valid_after: datetime | None = instant_field()
+
+
+class RevokedToken(SQLModel, table=True):
+    """An access token ended by signing out, kept (by a digest of its id) until it expires."""
+
+    __tablename__ = "revoked_tokens"
+
+    token_id_hash: str = Field(primary_key=True, max_length=64)
+    user_id: str = fk_field("users.id", ondelete="CASCADE")
+    expires_at: datetime = instant_field(nullable=False, index=True)
 
 
 @tenancy_rule(User)

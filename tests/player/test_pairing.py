@@ -2,7 +2,9 @@
 screen collects its device token exactly once."""
 
 import re
+from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,9 +12,12 @@ import httpx
 import pytest
 import time_machine
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
 
 from signage.core.config import Settings
-from tests.factories import World, assert_problem, make_venue
+from signage.player.models import PairingRequest
+from tests.factories import World, assert_problem, make_screen, make_venue
 from tests.live import LiveServer
 
 USER_CODE = re.compile(r"^[A-Z2-9]{4}-[A-Z2-9]{4}$")
@@ -141,7 +146,8 @@ def test_device_code_is_a_long_secret(client: TestClient) -> None:
     assert first["user_code"] != second["user_code"]
 
 
-def test_user_codes_are_unique_and_readable(client: TestClient) -> None:
+def test_user_codes_are_unique_and_readable(client: TestClient, settings: Settings) -> None:
+    settings.pairings_per_address = 1000
     codes = [start(client)["user_code"] for _ in range(200)]
     assert len(set(codes)) == 200
     for code in codes:
@@ -406,7 +412,7 @@ def test_too_many_wrong_codes_lock_the_user_out(
     fail_claims(client, world, venue["id"], settings.max_claim_failures)
     response = claim(client, world, started["user_code"], venue["id"])
     assert_problem(response, 429, "wrong pairing codes")
-    assert response.headers["retry-after"] == str(settings.claim_lockout_seconds)
+    assert 1 <= int(response.headers["retry-after"]) <= settings.claim_lockout_seconds
     assert client.get("/v1/screens", headers=world.headers("partner_1")).json() == []
 
 
@@ -438,3 +444,113 @@ def test_lockout_ends_after_its_window(
     clock.shift(timedelta(seconds=settings.claim_lockout_seconds + 1))
     started = start(client)
     assert claim(client, world, started["user_code"], venue["id"]).status_code == 201
+
+
+def test_right_code_does_not_count_towards_the_lockout(
+    client: TestClient, world: World, venue: dict[str, Any], settings: Settings
+) -> None:
+    fail_claims(client, world, venue["id"], settings.max_claim_failures - 1)
+    assert claim(client, world, start(client)["user_code"], venue["id"]).status_code == 201
+    assert_problem(claim(client, world, "ZZZZ-ZZZZ", venue["id"]), 404)
+    assert_problem(claim(client, world, start(client)["user_code"], venue["id"]), 429)
+
+
+def test_concurrent_wrong_codes_count_exactly_to_the_lockout(
+    live_server: LiveServer, world: World, venue: dict[str, Any], settings: Settings
+) -> None:
+    def wrong_claim(_: int) -> int:
+        with httpx.Client(base_url=live_server.url, timeout=30) as http:
+            return claim(http, world, "ZZZZ-ZZZZ", venue["id"]).status_code
+
+    with ThreadPoolExecutor(30) as pool:
+        outcomes = Counter(pool.map(wrong_claim, range(30)))
+    limit = settings.max_claim_failures
+    assert outcomes == {404: limit, 429: 30 - limit}
+    with httpx.Client(base_url=live_server.url, timeout=30) as http:
+        started = start(http)
+        assert_problem(claim(http, world, started["user_code"], venue["id"]), 429)
+
+
+# --- flooding pairings ----------------------------------------------------------------------
+
+
+def pairing_rows(engine: Engine) -> int:
+    with Session(engine) as session:
+        return session.exec(select(func.count()).select_from(PairingRequest)).one()
+
+
+def pair_from(live_server: LiveServer, address: str, times: int) -> list[httpx.Response]:
+    """POST /v1/player/pair ``times`` times from four parallel clients at ``address``."""
+
+    def run(share: int) -> list[httpx.Response]:
+        transport = httpx.HTTPTransport(local_address=address)
+        with httpx.Client(base_url=live_server.url, transport=transport, timeout=30) as http:
+            return [http.post("/v1/player/pair") for _ in range(share)]
+
+    shares = [times // 4 + (1 if i < times % 4 else 0) for i in range(4)]
+    with ThreadPoolExecutor(4) as pool:
+        return [response for responses in pool.map(run, shares) for response in responses]
+
+
+def test_pairing_flood_from_one_address_is_429_and_stores_nothing(
+    live_server: LiveServer, settings: Settings, engine: Engine
+) -> None:
+    limit = settings.pairings_per_address
+    responses = pair_from(live_server, "127.0.0.2", limit + 10)
+    assert Counter(r.status_code for r in responses) == {201: limit, 429: 10}
+    for response in responses:
+        if response.status_code == 429:
+            assert_problem(response, 429, "too many pairing requests")
+            seconds = int(response.headers["retry-after"])
+            assert 1 <= seconds <= settings.pairing_throttle_seconds
+    assert pairing_rows(engine) == limit
+
+
+def test_pairing_from_another_address_is_unaffected_by_a_flood(
+    live_server: LiveServer, settings: Settings
+) -> None:
+    pair_from(live_server, "127.0.0.2", settings.pairings_per_address + 1)
+    assert [r.status_code for r in pair_from(live_server, "127.0.0.3", 1)] == [201]
+
+
+def test_pairing_limit_ends_after_its_window(
+    client: TestClient, settings: Settings, clock: time_machine.Traveller
+) -> None:
+    for _ in range(settings.pairings_per_address):
+        start(client)
+    assert_problem(client.post("/v1/player/pair"), 429)
+    clock.shift(timedelta(seconds=settings.pairing_throttle_seconds + 1))
+    start(client)
+
+
+# --- nothing with a secret in it is cached --------------------------------------------------
+
+
+def assert_not_stored(response: httpx.Response) -> None:
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["pragma"] == "no-cache"
+
+
+def test_pairing_and_token_responses_are_not_stored(
+    live_server: LiveServer, client: TestClient, world: World, venue: dict[str, Any]
+) -> None:
+    with httpx.Client(base_url=live_server.url, timeout=10) as http:
+        started = http.post("/v1/player/pair")
+        assert started.status_code == 201
+        assert_not_stored(started)
+        device_code = started.json()["device_code"]
+        pending = poll(http, device_code)
+        assert_pairing_error(pending, "authorization_pending")
+        assert_not_stored(pending)
+        assert claim(http, world, started.json()["user_code"], venue["id"]).status_code == 201
+        granted = poll(http, device_code)
+        assert granted.status_code == 200
+        assert_not_stored(granted)
+        body = {"venue_id": venue["id"], "name": "Door screen"}
+        created = http.post("/v1/screens", json=body, headers=world.headers("partner_1"))
+        assert created.status_code == 201
+        assert_not_stored(created)
+        screen = make_screen(client, world, venue["id"])
+        rotated = http.post(f"/v1/screens/{screen['id']}/token", headers=world.headers("partner_1"))
+        assert rotated.status_code == 200
+        assert_not_stored(rotated)
