@@ -11,10 +11,10 @@ from signage.core.config import Settings
 from signage.core.db import read_session, session_scope
 from signage.core.errors import Forbidden, Unauthorized
 from signage.core.roles import OrganisationKind, Role
-from signage.core.security import read_access_token
+from signage.core.security import hash_secret, read_access_token
 from signage.core.tenancy import Caller
 from signage.organisations.models import Organisation
-from signage.users.models import User
+from signage.users.models import RevokedToken, User
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
 
@@ -55,6 +55,12 @@ def get_caller(
         user = session.get(User, claims.user_id)
         if user is None or not user.is_active:
             raise Unauthorized("This account no longer exists or is disabled")
+        if user.tokens_valid_after is not None and claims.issued_at < user.tokens_valid_after:
+            raise Unauthorized(
+                "This token was issued before the password was changed; log in again"
+            )
+        if session.get(RevokedToken, hash_secret(claims.token_id)) is not None:
+            raise Unauthorized("This token was signed out; log in again")
         organisation = session.get(Organisation, user.organisation_id)
     assert organisation is not None  # foreign key
     return Caller(

@@ -45,12 +45,23 @@ NO_STORE_HEADERS: Mapping[str, str] = MappingProxyType(
 @dataclass(frozen=True)
 class AccessClaims:
     user_id: str
+    # Random per token: what signing out records, so it ends this token and no other.
+    token_id: str
+    issued_at: datetime
     expires_at: datetime
 
 
 def issue_access_token(*, user_id: str, secret: str, lifetime: timedelta) -> str:
     now = datetime.now(UTC)
-    payload = {"sub": user_id, "aud": _AUDIENCE, "iat": now, "exp": now + lifetime}
+    payload = {
+        "sub": user_id,
+        "aud": _AUDIENCE,
+        # A fractional NumericDate (RFC 7519 section 2): a token issued a moment after a
+        # password change must not look as old as one issued a moment before it.
+        "iat": now.timestamp(),
+        "exp": now + lifetime,
+        "jti": secrets.token_urlsafe(16),
+    }
     return jwt.encode(payload, secret, algorithm=_ALGORITHM)
 
 
@@ -62,14 +73,23 @@ def read_access_token(token: str, *, secret: str) -> AccessClaims | None:
             secret,
             algorithms=[_ALGORITHM],
             audience=_AUDIENCE,
-            options={"require": ["sub", "exp", "aud"]},
+            options={"require": ["sub", "exp", "aud", "iat", "jti"]},
         )
     except jwt.PyJWTError:
         return None
-    subject = payload.get("sub")
-    if not isinstance(subject, str):
+    subject, token_id, issued = payload.get("sub"), payload.get("jti"), payload.get("iat")
+    if not isinstance(subject, str) or not isinstance(token_id, str) or not token_id:
         return None
-    return AccessClaims(user_id=subject, expires_at=datetime.fromtimestamp(payload["exp"], UTC))
+    if not isinstance(issued, int | float) or isinstance(issued, bool):
+        return None
+    try:
+        issued_at = datetime.fromtimestamp(issued, UTC)
+        expires_at = datetime.fromtimestamp(payload["exp"], UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return AccessClaims(
+        user_id=subject, token_id=token_id, issued_at=issued_at, expires_at=expires_at
+    )
 
 
 def hash_secret(token: str) -> str:

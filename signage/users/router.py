@@ -1,12 +1,12 @@
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
-from signage.core.deps import CurrentCaller, SessionDep, SettingsDep
-from signage.core.errors import Unauthorized
-from signage.core.security import issue_access_token
+from signage.core.deps import CurrentCaller, SessionDep, SettingsDep, oauth2_scheme
+from signage.core.security import NO_STORE_HEADERS, issue_access_token, read_access_token
+from signage.core.throttle import client_address
 from signage.users import service
 from signage.users.models import Token, UserCreate, UserPublic, UserUpdate
 
@@ -14,22 +14,62 @@ auth_router = APIRouter(prefix="/v1/auth", tags=["auth"])
 router = APIRouter(prefix="/v1/users", tags=["users"])
 
 
-@auth_router.post("/token", response_model=Token)
+@auth_router.post(
+    "/token",
+    response_model=Token,
+    responses={
+        401: {"description": "Wrong email or password"},
+        429: {
+            "description": "Too many failed sign-ins for this account or from this address; "
+            "`Retry-After` says after how many seconds to try again"
+        },
+    },
+)
 def login(
     request: Request,
+    response: Response,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
-    session: SessionDep,
     settings: SettingsDep,
 ) -> Token:
-    """Log in with email (as `username`) and password; returns a bearer access token."""
-    user = service.authenticate(session, email=form.username, password=form.password)
-    if user is None:
-        raise Unauthorized("Wrong email or password")
+    """Log in with email (as `username`) and password; returns a bearer access token.
+
+    Repeated failures lock the account, and the address they come from, for a while (429, even
+    with the right password).
+    """
+    # A plain function, so FastAPI runs it (and its password check) in a worker thread; it
+    # takes no request session: sign_in opens short ones around, never across, the check.
+    user = service.sign_in(
+        request.app.state.engine,
+        settings=settings,
+        email=form.username,
+        password=form.password,
+        address=client_address(request),
+    )
     lifetime = timedelta(minutes=settings.access_token_minutes)
     token = issue_access_token(
         user_id=user.id, secret=request.app.state.secret_key, lifetime=lifetime
     )
+    response.headers.update(NO_STORE_HEADERS)
     return Token(access_token=token, expires_in=int(lifetime.total_seconds()))
+
+
+@auth_router.post(
+    "/logout",
+    status_code=204,
+    responses={401: {"description": "No token, or one that has already ended"}},
+)
+def logout(
+    request: Request,
+    session: SessionDep,
+    caller: CurrentCaller,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Response:
+    """Sign out: the access token sent with this request stops working at once. Other tokens
+    of the same user (other devices) keep working; changing the password ends them all."""
+    claims = read_access_token(token or "", secret=request.app.state.secret_key)
+    assert claims is not None  # get_caller accepted this very token
+    service.sign_out(session, user_id=caller.user_id, claims=claims)
+    return Response(status_code=204)
 
 
 def _public(user: object) -> UserPublic:
@@ -64,5 +104,7 @@ def read_user(user_id: str, session: SessionDep, caller: CurrentCaller) -> UserP
 def update_user(
     user_id: str, data: UserUpdate, session: SessionDep, caller: CurrentCaller
 ) -> UserPublic:
-    """Change a user's role, disable or enable them, or set a new password (admins)."""
+    """Change a user's role, disable or enable them, or set a new password (admins).
+
+    A new password ends every access token the user was issued before it."""
     return _public(service.update_for(session, caller=caller, user_id=user_id, data=data))

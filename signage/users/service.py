@@ -1,13 +1,28 @@
-"""User accounts: creation by admins, password login."""
+"""User accounts: creation by admins, signing in and out.
 
-from sqlmodel import Session, select
+Passwords are hashed and verified (argon2, slow on purpose) with no transaction open: before a
+session's first query, or between short sessions of their own, so a slow hash never holds a
+database lock or a pooled connection that other requests wait for.
+"""
 
-from signage.core.errors import Conflict, Forbidden, Invalid
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, delete
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from signage.core import throttle
+from signage.core.config import Settings
+from signage.core.db import read_session, session_scope
+from signage.core.errors import Conflict, Forbidden, Invalid, Unauthorized
 from signage.core.roles import ROLES_BY_KIND, OrganisationKind, Role
-from signage.core.security import hash_password, verify_password
+from signage.core.security import AccessClaims, hash_password, hash_secret, verify_password
 from signage.core.tenancy import Caller, get_scoped, scoped_select
+from signage.core.types import utcnow
 from signage.organisations.models import Organisation
-from signage.users.models import User, UserCreate, UserUpdate
+from signage.users.models import RevokedToken, User, UserCreate, UserUpdate
+
+_unit_of_work = contextmanager(session_scope)
 
 
 def _check_role_fits(role: Role, organisation: Organisation) -> None:
@@ -22,13 +37,25 @@ def _check_role_fits(role: Role, organisation: Organisation) -> None:
 def create_user(
     session: Session, *, email: str, password: str, role: Role, organisation: Organisation
 ) -> User:
+    return _add_user(
+        session,
+        email=email,
+        password_hash=hash_password(password),
+        role=role,
+        organisation=organisation,
+    )
+
+
+def _add_user(
+    session: Session, *, email: str, password_hash: str, role: Role, organisation: Organisation
+) -> User:
     _check_role_fits(role, organisation)
     email = email.strip().lower()
     if session.exec(select(User.id).where(User.email == email)).first() is not None:
         raise Conflict(f"a user with email {email} already exists")
     user = User(
         email=email,
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         role=role,
         organisation_id=organisation.id,
     )
@@ -40,13 +67,19 @@ def create_user(
 def create_for(session: Session, *, caller: Caller, data: UserCreate) -> User:
     if caller.role is not Role.admin:
         raise Forbidden("only an admin adds users")
+    # Hashed before the session's first query, so no transaction is open meanwhile.
+    password_hash = hash_password(data.password)
     organisation = get_scoped(
         session, caller, Organisation, data.organisation_id, what="organisation"
     )
     if organisation.id != caller.organisation_id and not caller.is_national_admin:
         raise Forbidden("an admin adds users to their own organisation only")
-    return create_user(
-        session, email=data.email, password=data.password, role=data.role, organisation=organisation
+    return _add_user(
+        session,
+        email=data.email,
+        password_hash=password_hash,
+        role=data.role,
+        organisation=organisation,
     )
 
 
@@ -59,8 +92,10 @@ def get_for(session: Session, *, caller: Caller, user_id: str, write: bool = Fal
 
 
 def update_for(session: Session, *, caller: Caller, user_id: str, data: UserUpdate) -> User:
-    user = get_for(session, caller=caller, user_id=user_id, write=True)
     changes = data.model_dump(exclude_unset=True)
+    # Hashed before the session's first query, so no transaction is open meanwhile.
+    new_hash = hash_password(changes["password"]) if changes.get("password") else None
+    user = get_for(session, caller=caller, user_id=user_id, write=True)
     if user.id == caller.user_id and ("role" in changes or changes.get("is_active") is False):
         # An admin demoting or disabling themselves could leave an organisation with no admin.
         raise Forbidden("you cannot change your own role or disable your own account")
@@ -71,16 +106,88 @@ def update_for(session: Session, *, caller: Caller, user_id: str, data: UserUpda
         user.role = changes["role"]
     if changes.get("is_active") is not None:
         user.is_active = changes["is_active"]
-    if changes.get("password") is not None:
-        user.password_hash = hash_password(changes["password"])
+    if new_hash is not None:
+        user.password_hash = new_hash
+        # Every token issued until now stops working (signage.core.deps.get_caller).
+        user.tokens_valid_after = utcnow()
     session.add(user)
     session.flush()
     return user
 
 
-def authenticate(session: Session, *, email: str, password: str) -> User | None:
-    user = session.exec(select(User).where(User.email == email.strip().lower())).first()
-    if not verify_password(password, user.password_hash if user else None):
+# --- signing in and out ---------------------------------------------------------------------
+
+# The longest email an account can have; anything longer is checked against no account.
+_MAX_EMAIL = 254
+
+
+def _sign_in_limits(settings: Settings, *, email: str, address: str) -> list[throttle.Limit]:
+    # Always the account first, then the address: concurrent sign-ins lock rows in one order.
+    window = settings.login_throttle_seconds
+    return [
+        throttle.Limit(
+            key=f"login:account:{throttle.key_part(email)}",
+            limit=settings.login_failures_per_account,
+            window_seconds=window,
+        ),
+        throttle.Limit(
+            key=f"login:addr:{throttle.key_part(address)}",
+            limit=settings.login_failures_per_address,
+            window_seconds=window,
+        ),
+    ]
+
+
+def _find_account(engine: Engine, email: str) -> User | None:
+    if len(email) > _MAX_EMAIL or not email.isprintable():
+        # No account has such an email (and databases refuse NUL or lone surrogates in text).
         return None
-    assert user is not None
-    return user if user.is_active else None
+    with read_session(engine) as session:
+        return session.exec(select(User).where(User.email == email)).first()
+
+
+def sign_in(engine: Engine, *, settings: Settings, email: str, password: str, address: str) -> User:
+    """The active user with this email and password, or 401; 429 when there have been too
+    many failed sign-ins for the account, or from the address, in the throttle window.
+
+    Each attempt is counted before the password is checked, so concurrent guesses cannot
+    overrun the limit, and a refused attempt costs no password check at all (and is not counted:
+    its transaction rolls back). A successful sign-in gives its count back; it does not wipe
+    earlier failures, which age out with their window. Unknown emails are counted like known
+    ones, so the limit reveals nothing about which accounts exist.
+    """
+    email = email.strip().lower()
+    limits = _sign_in_limits(settings, email=email, address=address)
+    with _unit_of_work(engine, write=True) as session:
+        attempts = throttle.count_attempts(session, limits)
+        if any(attempt.over_limit for attempt in attempts):
+            raise throttle.refuse(
+                "too many failed sign-ins for this account or from this address; try again later",
+                attempts,
+            )
+    user = _find_account(engine, email)
+    # No session is open here: verifying takes a tenth of a second of CPU on purpose.
+    verified = verify_password(password, user.password_hash if user else None)
+    if user is None or not verified or not user.is_active:
+        raise Unauthorized("Wrong email or password")
+    with _unit_of_work(engine, write=True) as session:
+        for attempt in attempts:
+            throttle.refund(session, attempt)
+    return user
+
+
+def sign_out(session: Session, *, user_id: str, claims: AccessClaims) -> None:
+    """End the token these claims came from; every other token of the user keeps working."""
+    now = utcnow()
+    # Ended tokens are kept only until they would have expired anyway.
+    session.execute(delete(RevokedToken).where(col(RevokedToken.expires_at) <= now))
+    revoked = RevokedToken(
+        token_id_hash=hash_secret(claims.token_id),
+        user_id=user_id,
+        expires_at=claims.expires_at,
+    )
+    try:
+        with session.begin_nested():
+            session.add(revoked)
+    except IntegrityError:
+        pass  # a sign-out of the same token at the same moment already recorded it
