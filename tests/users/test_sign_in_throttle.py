@@ -229,3 +229,30 @@ def test_no_transaction_is_open_while_a_password_is_verified(
         assert login(http, world.users["partner_1"].email, "wrong password").status_code == 401
         assert login(http, "nobody@example.org").status_code == 401
     assert seen == [None, None, None]
+
+
+def test_no_transaction_is_open_while_a_password_is_hashed(
+    live_server: LiveServer, world: World, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str | None] = []
+    hash_password = security._passwords.hash
+
+    def observed_hash(password: str | bytes, *, salt: bytes | None = None) -> str:
+        seen.append(open_transactions(database_url))
+        return hash_password(password, salt=salt)
+
+    monkeypatch.setattr(security._passwords, "hash", observed_hash)
+    admin = world.headers("force_a_admin")
+    with httpx.Client(base_url=live_server.url, timeout=10) as http:
+        body = {
+            "email": "new.editor@example.org",
+            "password": "a long enough password",
+            "role": "editor",
+            "organisation_id": world.org_id("force_a"),
+        }
+        created = http.post("/v1/users", json=body, headers=admin)
+        assert created.status_code == 201, created.text
+        user_url = f"/v1/users/{created.json()['id']}"
+        changed = http.patch(user_url, json={"password": "another long one"}, headers=admin)
+        assert changed.status_code == 200, changed.text
+    assert seen == [None, None]
