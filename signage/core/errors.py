@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import iter_route_contexts
 from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -120,12 +121,39 @@ async def _on_problem(_request: Request, exc: Exception) -> Response:
     return problem_response(exc.status, exc.detail, headers=exc.headers, **exc.extra)
 
 
-async def _on_http(_request: Request, exc: Exception) -> Response:
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _allowed_methods(request: Request) -> str | None:
+    """Every method of the resource at this path. Starlette names only the first route's,
+    and FastAPI makes one route per method, so ``GET /v1/venues/{id}`` alone would hide
+    PATCH and DELETE. The resource is the first route whose path matches, as in routing:
+    ``/v1/users/me``, not ``/v1/users/{user_id}`` with the id "me"."""
+    path = request.scope["path"]
+    matching = [
+        route
+        for route in iter_route_contexts(request.app.routes)
+        if route.methods and route.path_regex.match(path)
+    ]
+    if not matching:
+        return None
+    resource = matching[0].path
+    methods = {m for route in matching if route.path == resource for m in route.methods or ()}
+    return ", ".join(method for method in _METHODS if method in methods)
+
+
+async def _on_http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 304 or exc.status_code < 400:
         return Response(status_code=exc.status_code, headers=exc.headers)
+    if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+        # FastAPI answers a JSON body that is not UTF-8 with a bare 400; any other malformed
+        # JSON is a 422, so this is too.
+        return problem_response(422, "request body is not valid JSON (it is not UTF-8 text)")
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
     headers = dict(exc.headers) if exc.headers else None
+    if exc.status_code == 405 and (allowed := _allowed_methods(request)):
+        headers = {**(headers or {}), "Allow": allowed}
     return problem_response(exc.status_code, detail, headers=headers)
 
 

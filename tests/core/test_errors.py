@@ -1,8 +1,10 @@
 """Bad input never becomes a 500, whatever the database thinks of it."""
 
+import httpx
 from fastapi.testclient import TestClient
 
-from tests.factories import World, make_venue
+from tests.factories import World, assert_problem, make_venue
+from tests.live import LiveServer
 
 
 def test_nul_in_path_id_is_404(client: TestClient, world: World) -> None:
@@ -32,3 +34,36 @@ def test_unexpected_errors_are_problem_json_without_trace(client: TestClient) ->
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
     assert "Traceback" not in response.text
+
+
+def test_method_not_allowed_lists_every_method_of_the_path(
+    live_server: LiveServer, world: World
+) -> None:
+    # GET, PATCH and DELETE /v1/venues/{id} are separate routes; Allow must name all of them.
+    response = httpx.request(
+        "PUT", f"{live_server.url}/v1/venues/some-id", headers=world.headers("partner_1")
+    )
+    assert_problem(response, 405)
+    assert set(response.headers["allow"].replace(" ", "").split(",")) == {"GET", "PATCH", "DELETE"}
+
+
+def test_options_on_a_collection_lists_its_methods(live_server: LiveServer) -> None:
+    response = httpx.options(f"{live_server.url}/v1/campaigns")
+    assert_problem(response, 405)
+    assert set(response.headers["allow"].replace(" ", "").split(",")) == {"GET", "POST"}
+
+
+def test_json_body_that_is_not_utf8_is_422(live_server: LiveServer, world: World) -> None:
+    response = httpx.post(
+        f"{live_server.url}/v1/campaigns",
+        content=b'{"name": "\xff\xfe"}',
+        headers={**world.headers("force_a_editor"), "Content-Type": "application/json"},
+    )
+    assert_problem(response, 422, "not valid JSON")
+
+
+def test_allow_names_the_literal_path_not_a_path_with_an_id(live_server: LiveServer) -> None:
+    # /v1/users/me is its own resource (GET), though PATCH /v1/users/{user_id} would route "me".
+    response = httpx.options(f"{live_server.url}/v1/users/me")
+    assert_problem(response, 405)
+    assert response.headers["allow"] == "GET"
