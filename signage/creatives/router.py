@@ -1,9 +1,12 @@
 from fastapi import APIRouter, Request, Response
+from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
+from signage.core.db import read_session
 from signage.core.deps import CurrentCaller, SessionDep, SettingsDep
 from signage.core.errors import Invalid, NotFound
 from signage.core.http import etag_matches
+from signage.core.tenancy import Caller
 from signage.creatives import approval, service
 from signage.creatives.blobs import MediaStoreDep
 from signage.creatives.intake import (
@@ -93,12 +96,14 @@ async def upload_creative(
     file is transferred.
     """
 
+    engine = request.app.state.engine
+
     async def check_early(fields: dict[str, str]) -> None:
         check_fields_so_far(fields)
         if campaign_id := fields.get("campaign_id"):
-            await run_in_threadpool(
-                service.writable_campaign, session, caller=caller, campaign_id=campaign_id
-            )
+            # In a session of its own, closed before the file streams: a slow upload must
+            # hold no transaction (on SQLite, no lock), nor a pooled connection.
+            await run_in_threadpool(_check_campaign, engine, caller, campaign_id)
 
     upload = await receive_upload(request, store=store, settings=settings, before_file=check_early)
     with discard_unless_stored(session, store, upload.media):
@@ -107,6 +112,16 @@ async def upload_creative(
             service.create_for, session, caller=caller, fields=fields, media=upload.media
         )
     return service.to_public(creative)
+
+
+def _check_campaign(engine: Engine, caller: Caller, campaign_id: str) -> None:
+    with read_session(engine) as session:
+        service.writable_campaign(session, caller=caller, campaign_id=campaign_id)
+
+
+def _check_creative(engine: Engine, caller: Caller, creative_id: str) -> None:
+    with read_session(engine) as session:
+        service.get_for(session, caller=caller, creative_id=creative_id, write=True)
 
 
 @router.get("", response_model=list[CreativePublic])
@@ -157,9 +172,8 @@ async def replace_file(
 
     You become the uploader of the new file, so another approver must approve it.
     """
-    await run_in_threadpool(
-        service.get_for, session, caller=caller, creative_id=creative_id, write=True
-    )
+    # Checked in a short session of its own, closed before the file streams.
+    await run_in_threadpool(_check_creative, request.app.state.engine, caller, creative_id)
     upload = await receive_upload(request, store=store, settings=settings)
     with discard_unless_stored(session, store, upload.media):
         if upload.fields:
