@@ -1,5 +1,6 @@
 """The application factory: routers, error handlers, lifespan."""
 
+import copy
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -15,11 +16,13 @@ from signage.core.db import create_db_engine
 from signage.core.errors import install_error_handlers
 from signage.core.health import router as health_router
 from signage.core.jobs import JobScheduler, default_jobs
+from signage.core.openapi import document_errors
 from signage.creatives.media_router import router as media_router
 from signage.creatives.router import router as creatives_router
 from signage.organisations.router import router as organisations_router
 from signage.player.hotpath import OPENAPI_PATH as POLL_OPENAPI
 from signage.player.hotpath import PlaylistEndpoint
+from signage.player.poll_schema import PLAYLIST_SCHEMA, PLAYLIST_SCHEMA_NAME
 from signage.player.router import router as player_router
 from signage.player.seen import SeenBuffer, flush_seen_forever
 from signage.player.state import PlaylistState
@@ -109,10 +112,14 @@ def _document_poll(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = generate()
-            schema["paths"]["/v1/player/playlist"] = POLL_OPENAPI
-            components = schema.setdefault("components", {}).setdefault("securitySchemes", {})
-            components.setdefault("DeviceToken", {"type": "http", "scheme": "bearer"})
-            app.openapi_schema = schema
+            # A copy: document_errors fills in responses, and the module's dict is shared.
+            schema["paths"]["/v1/player/playlist"] = copy.deepcopy(POLL_OPENAPI)
+            components = schema.setdefault("components", {})
+            components.setdefault("securitySchemes", {}).setdefault(
+                "DeviceToken", {"type": "http", "scheme": "bearer"}
+            )
+            components.setdefault("schemas", {})[PLAYLIST_SCHEMA_NAME] = PLAYLIST_SCHEMA
+            app.openapi_schema = document_errors(schema)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

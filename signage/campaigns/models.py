@@ -9,7 +9,7 @@ from sqlmodel import Field, SQLModel, col
 
 from signage.core.models import created_at_field, fk_field, id_field, instant_field
 from signage.core.roles import OrganisationKind, Role
-from signage.core.schemas import Name, StorableInput
+from signage.core.schemas import Name, StorableInput, not_nullable
 from signage.core.tenancy import ALL, NONE, Caller, tenancy_rule
 from signage.core.versioning import track_playlist_inputs
 
@@ -62,7 +62,7 @@ class CampaignCreate(StorableInput):
 class CampaignUpdate(StorableInput):
     model_config = ConfigDict(extra="forbid")
 
-    name: Name | None = None
+    name: Name | None = not_nullable()
     description: str | None = Field(default=None, max_length=2000)
 
 

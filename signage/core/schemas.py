@@ -6,7 +6,15 @@ from enum import StrEnum
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+)
 
 
 def is_storable(text: str) -> bool:
@@ -27,7 +35,8 @@ class StorableInput(BaseModel):
         return value
 
 
-_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+# ASCII digits only: \d would take "٢٠:٠٠" too, and int() would read it.
+_HHMM = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")
 
 
 class Day(StrEnum):
@@ -90,11 +99,46 @@ def _strip(value: object) -> object:
     return value
 
 
-HHMM = Annotated[str, AfterValidator(_check_hhmm)]
-TimezoneName = Annotated[str, AfterValidator(_check_timezone)]
-Name = Annotated[str, BeforeValidator(_strip), StringConstraints(min_length=1, max_length=200)]
+# The documented schemas say what the validators check; pydantic leaves a pattern out of the
+# document when a validator runs first, so each type states its schema itself.
+HHMM = Annotated[
+    str,
+    AfterValidator(_check_hhmm),
+    WithJsonSchema({"type": "string", "pattern": _HHMM.pattern, "examples": ["20:00"]}),
+]
+TimezoneName = Annotated[
+    str,
+    AfterValidator(_check_timezone),
+    WithJsonSchema(
+        {"type": "string", "description": "an IANA timezone name such as Europe/London"}
+    ),
+]
+# Surrounding whitespace is dropped, so a name needs one character that is not whitespace.
+Name = Annotated[
+    str,
+    BeforeValidator(_strip),
+    StringConstraints(min_length=1, max_length=200),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"}),
+]
+_TAG = r"[A-Za-z0-9][A-Za-z0-9 _.:/-]*"
 Tag = Annotated[
     str,
     BeforeValidator(_strip),
-    StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.:/-]*$"),
+    StringConstraints(min_length=1, max_length=64, pattern=f"^{_TAG}$"),
+    WithJsonSchema({"type": "string", "maxLength": 64, "pattern": rf"^\s*{_TAG}\s*$"}),
 ]
+
+
+def _without_null(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+    options = [o for o in schema.pop("anyOf", []) if o != {"type": "null"}]
+    if len(options) == 1:
+        schema.update(options[0])
+    elif options:
+        schema["anyOf"] = options
+
+
+def not_nullable(**constraints: Any) -> Any:
+    """A PATCH field (``T | None``) that may be left out but not cleared: the service refuses
+    an explicit null with a 422, so the document shows no null."""
+    return Field(default=None, json_schema_extra=_without_null, **constraints)

@@ -116,9 +116,33 @@ OPENAPI_PATH: dict[str, Any] = {
             }
         ],
         "responses": {
-            "200": {"description": "The timeline and media", "content": {"application/json": {}}},
-            "304": {"description": "Unchanged since the ETag sent"},
-            "401": {"description": "Missing, invalid, rotated or revoked device token"},
+            "200": {
+                "description": "The timeline and media",
+                "headers": {
+                    "ETag": {"required": True, "schema": {"type": "string"}},
+                    "Cache-Control": {"required": True, "schema": {"type": "string"}},
+                },
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Playlist"}}
+                },
+            },
+            "304": {
+                "description": "Unchanged since the ETag sent",
+                "headers": {"ETag": {"required": True, "schema": {"type": "string"}}},
+            },
+            "401": {
+                "description": "Missing, invalid, rotated or revoked device token",
+                "content": {
+                    "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+                },
+            },
+            "503": {
+                "description": "Playlists are not loaded yet (the database is not answering)",
+                "headers": {"Retry-After": {"required": True, "schema": {"type": "string"}}},
+                "content": {
+                    "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+                },
+            },
         },
     }
 }

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, ColumnElement, String, and_, select
 from sqlmodel import Field, SQLModel, col
 
 from signage.core.models import created_at_field, fk_field, id_field, instant_field
-from signage.core.schemas import Name, StorableInput, Tag
+from signage.core.schemas import Name, StorableInput, Tag, not_nullable
 from signage.core.tenancy import Caller, tenancy_rule, visible
 from signage.core.versioning import track_playlist_inputs
 from signage.venues.models import Venue
@@ -75,9 +75,9 @@ class ScreenClaim(StorableInput):
 class ScreenUpdate(StorableInput):
     model_config = ConfigDict(extra="forbid")
 
-    name: Name | None = None
+    name: Name | None = not_nullable()
     orientation: Orientation | None = None
-    tags: list[Tag] | None = Field(default=None, max_length=50)
+    tags: list[Tag] | None = not_nullable(max_length=50)
 
     @field_validator("tags")
     @classmethod

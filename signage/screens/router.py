@@ -8,6 +8,7 @@ from signage.core.security import NO_STORE_HEADERS
 from signage.core.types import utcnow
 from signage.player import pairing
 from signage.player.playlist import build_body, load_inputs, playlist_response
+from signage.player.poll_schema import PLAYLIST_SCHEMA_NAME as PLAYLIST
 from signage.player.seen import SeenBuffer
 from signage.screens import service
 from signage.screens.models import (
@@ -143,7 +144,14 @@ def revoke_screen(screen_id: str, session: SessionDep, caller: CurrentCaller) ->
 
 @router.get(
     "/{screen_id}/playlist",
-    responses={200: {"description": "The poll body", "content": {"application/json": {}}}},
+    responses={
+        200: {
+            "description": "The poll body",
+            "content": {
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{PLAYLIST}"}}
+            },
+        }
+    },
 )
 def preview_playlist(
     screen_id: str,

@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel, col
 
 from signage.core.models import created_at_field, fk_field, id_field, instant_field
 from signage.core.roles import OrganisationKind
-from signage.core.schemas import HHMM, Day, Name, StorableInput, TimezoneName
+from signage.core.schemas import HHMM, Day, Name, StorableInput, TimezoneName, not_nullable
 from signage.core.tenancy import ALL, NONE, Caller, tenancy_rule
 from signage.core.versioning import track_playlist_inputs
 
@@ -100,13 +100,13 @@ class VenueCreate(StorableInput):
 class VenueUpdate(StorableInput):
     model_config = ConfigDict(extra="forbid")
 
-    name: Name | None = None
-    kind: VenueKind | None = None
-    force_id: str | None = Field(default=None, min_length=1, max_length=36)
-    nation: Nation | None = None
-    timezone: TimezoneName | None = None
+    name: Name | None = not_nullable()
+    kind: VenueKind | None = not_nullable()
+    force_id: str | None = not_nullable(min_length=1, max_length=36)
+    nation: Nation | None = not_nullable()
+    timezone: TimezoneName | None = not_nullable()
     postcode: str | None = Field(default=None, max_length=16)
-    opening_hours: list[OpeningPeriod] | None = Field(default=None, max_length=7)
+    opening_hours: list[OpeningPeriod] | None = not_nullable(max_length=7)
 
     @field_validator("opening_hours")
     @classmethod

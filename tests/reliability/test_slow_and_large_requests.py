@@ -184,3 +184,22 @@ def test_a_non_json_body_on_a_json_route_is_415(client: TestClient, world: World
     )
     assert response.status_code == 415, response.text
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_forty_slow_uploads_leave_the_poll_and_staff_reads_working(
+    client: TestClient, world: World, app: FastAPI
+) -> None:
+    # On PostgreSQL 32 of these once took every pooled connection (10 + 20) for as long as
+    # they lasted; now an upload holds no connection while it streams, and only a few stream.
+    requests = _everyday_requests(client, world)
+    with serve_in_thread(app) as server:
+        uploads = [
+            SlowUpload(server.url, world.tokens["force_a_editor"]).start() for _ in range(40)
+        ]
+        try:
+            _assert_all_answer_fast(server.url, requests, seconds=3)
+            refused = [u for u in uploads if u.response.startswith(b"HTTP/1.1 503")]
+            assert len(refused) == 40 - app.state.settings.max_concurrent_uploads
+        finally:
+            for upload in uploads:
+                upload.stop()
