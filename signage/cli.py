@@ -2,7 +2,7 @@
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
@@ -14,7 +14,19 @@ from signage.core.errors import Problem
 from signage.core.migrate import new_revision, upgrade_to_head
 from signage.core.roles import OrganisationKind, Role
 
-app = typer.Typer(help="Digital-signage playlist server for night-time public-safety campaigns.")
+
+class _Signage(typer.Typer):
+    """A setting that cannot work ends any command with one line naming it, and exit code 2."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except ConfigurationError as exc:
+            typer.echo(f"configuration error: {exc}", err=True)
+            raise SystemExit(2) from None
+
+
+app = _Signage(help="Digital-signage playlist server for night-time public-safety campaigns.")
 
 DataDir = Annotated[
     Path | None,
@@ -31,11 +43,7 @@ def _use_data_dir(data_dir: Path | None) -> None:
 
 def _migrate() -> None:
     settings = get_settings()
-    try:
-        settings.effective_secret_key  # noqa: B018  (fail before serving, not on first login)
-    except ConfigurationError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+    settings.effective_secret_key  # noqa: B018  (fail before serving, not on first login)
     upgrade_to_head(settings.effective_database_url)
 
 

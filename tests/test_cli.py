@@ -94,6 +94,55 @@ def test_database_url_without_secret_key_is_refused(tmp_path: Path) -> None:
     assert "SIGNAGE_SECRET_KEY is required" in result.stderr
 
 
+# Every command, with what it needs besides the settings.
+COMMANDS = {
+    "serve": ["serve", "--port", "1"],
+    "migrate": ["migrate"],
+    "scheduler": ["scheduler"],
+    "demo": ["demo", "--no-serve"],
+    "create-user": ["create-user", *ADMIN, "--organisation", "NTE Unit"],
+}
+# A setting that cannot work -> the one line that says which and why.
+BAD_SETTINGS = [
+    (
+        {"SIGNAGE_PAIRING_CODE_SECONDS": "8"},
+        "configuration error: SIGNAGE_PAIRING_CODE_SECONDS: must be at least 30 (got 8)",
+    ),
+    (
+        {"SIGNAGE_POLL_AFTER_SECONDS": "7200"},
+        "configuration error: SIGNAGE_POLL_AFTER_SECONDS: must be at most 3600 (got 7200)",
+    ),
+    (
+        {"SIGNAGE_POLL_AFTER_SECONDS": "soon"},
+        "configuration error: SIGNAGE_POLL_AFTER_SECONDS: must be a whole number (got 'soon')",
+    ),
+    (
+        {"SIGNAGE_SECRET_KEY": "short"},
+        "configuration error: SIGNAGE_SECRET_KEY must be at least 32 characters",
+    ),
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize(("env", "line"), BAD_SETTINGS)
+def test_configuration_error_is_one_line_and_exit_code_2(
+    tmp_path: Path, command: str, env: dict[str, str], line: str
+) -> None:
+    result = run_signage(tmp_path, *COMMANDS[command], env=env)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == line + "\n"
+    assert not (tmp_path / "data" / "signage.db").exists()
+
+
+def test_every_wrong_setting_is_named_on_the_one_line(tmp_path: Path) -> None:
+    env = {"SIGNAGE_PAIRING_CODE_SECONDS": "8", "SIGNAGE_MAX_UPLOAD_BYTES": "-1"}
+    result = run_signage(tmp_path, "migrate", env=env)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "SIGNAGE_PAIRING_CODE_SECONDS: must be at least 30 (got 8)" in result.stderr
+    assert "SIGNAGE_MAX_UPLOAD_BYTES: must be at least 1024 (got -1)" in result.stderr
+
+
 def test_migrate_works_from_any_directory(tmp_path: Path) -> None:
     result = run_signage(tmp_path, "migrate", "--data-dir", str(tmp_path / "elsewhere"))
     assert result.returncode == 0, result.stderr

@@ -11,7 +11,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -141,6 +141,43 @@ def _embedded_secret(data_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+# Pydantic's wording for a few error types, rephrased for an operator setting a variable.
+_RULES = {
+    "greater_than_equal": "must be at least {ge}",
+    "less_than_equal": "must be at most {le}",
+    "greater_than": "must be more than {gt}",
+    "less_than": "must be less than {lt}",
+    "int_parsing": "must be a whole number",
+    "float_parsing": "must be a number",
+    "bool_parsing": "must be true or false",
+}
+
+
+def _shown(value: object) -> str:
+    # Every variable arrives as text: a number reads best bare, anything else quoted.
+    text = str(value)
+    return text if text.lstrip("-").replace(".", "", 1).isdigit() else repr(text)
+
+
+def settings_error_text(exc: ValidationError) -> str:
+    """One line naming each bad setting by its variable, the rule, and what it was set to:
+    ``SIGNAGE_PAIRING_CODE_SECONDS: must be at least 30 (got 8)``."""
+    prefix = str(Settings.model_config.get("env_prefix", ""))
+    parts = []
+    for error in exc.errors():
+        name = prefix + "_".join(str(p) for p in error["loc"]).upper()
+        rule = _RULES.get(error["type"])
+        text = f"{name}: " + (rule.format(**error.get("ctx", {})) if rule else error["msg"])
+        # Never echo what a secret (or a URL with its password) was set to.
+        secret = error["loc"][:1] in (("secret_key",), ("database_url",))
+        parts.append(text if secret else f"{text} (got {_shown(error['input'])})")
+    return "; ".join(parts)
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    """The settings from the environment; ConfigurationError (one line) when one cannot work."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigurationError(settings_error_text(exc)) from None
