@@ -5,13 +5,11 @@ creatives may share one file. Four-eyes approval: an approver of the owning orga
 did not upload the current file moves it from `pending` to `approved` or `rejected`.
 """
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import (
-    AfterValidator,
-    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -22,6 +20,7 @@ from sqlalchemy import ColumnElement, String, select
 from sqlmodel import Field, SQLModel, col
 
 from signage.campaigns.models import Campaign
+from signage.core.bounds import Instant
 from signage.core.models import created_at_field, fk_field, id_field, instant_field
 from signage.core.schemas import Name, StorableInput
 from signage.core.tenancy import Caller, tenancy_rule, visible
@@ -110,20 +109,14 @@ def _check_validity(valid_from: datetime | None, valid_until: datetime | None) -
         raise ValueError("valid_from must be before valid_until")
 
 
+# The constraints sit on the inner type: on the optional one they would be applied to the
+# None an empty field becomes, and fail with a TypeError (a 500) instead of passing.
 ImageDuration = Annotated[
-    int | None,
+    Annotated[int, Field(ge=MIN_IMAGE_DURATION_MS, le=MAX_IMAGE_DURATION_MS)] | None,
     BeforeValidator(_blank_is_none),
-    Field(ge=MIN_IMAGE_DURATION_MS, le=MAX_IMAGE_DURATION_MS),
 ]
-
-
-def _to_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
-
-
-UtcInstant = Annotated[AwareDatetime, AfterValidator(_to_utc)]
-Instant = Annotated[UtcInstant | None, BeforeValidator(_blank_is_none)]
-AltText = Annotated[str | None, BeforeValidator(_blank_is_none), Field(max_length=500)]
+FormInstant = Annotated[Instant | None, BeforeValidator(_blank_is_none)]
+AltText = Annotated[Annotated[str, Field(max_length=500)] | None, BeforeValidator(_blank_is_none)]
 
 
 class CreativeFields(StorableInput):
@@ -134,8 +127,8 @@ class CreativeFields(StorableInput):
     campaign_id: str = Field(min_length=1, max_length=36)
     name: Name
     duration_ms: ImageDuration = None
-    valid_from: Instant = None
-    valid_until: Instant = None
+    valid_from: FormInstant = None
+    valid_until: FormInstant = None
     alt_text: AltText = None
 
     @model_validator(mode="after")
@@ -151,8 +144,8 @@ class CreativeUpdate(StorableInput):
     duration_ms: int | None = Field(
         default=None, ge=MIN_IMAGE_DURATION_MS, le=MAX_IMAGE_DURATION_MS
     )
-    valid_from: UtcInstant | None = None
-    valid_until: UtcInstant | None = None
+    valid_from: Instant | None = None
+    valid_until: Instant | None = None
     alt_text: str | None = Field(default=None, max_length=500)
 
     @model_validator(mode="after")

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlmodel import Session, col
 
+from signage.core.bounds import check_range
 from signage.core.errors import Invalid
 from signage.core.tenancy import Caller, visible
 from signage.creatives.models import Creative
@@ -32,18 +33,19 @@ class GroupBy(StrEnum):
 def report_range(
     start: datetime | None, end: datetime | None, *, now: datetime
 ) -> tuple[datetime, datetime]:
-    """`from` and `to` in UTC with their defaults (the 7 days up to now), checked."""
-    try:
-        start = start.astimezone(UTC) if start is not None else None
-        end = end.astimezone(UTC) if end is not None else None
-        end = end or (start + DEFAULT_RANGE if start is not None else now)
-        start = start or end - DEFAULT_RANGE
-    except OverflowError:
-        raise Invalid("from, to: out of range") from None
+    """`from` and `to` in UTC with their defaults (the 7 days up to now), checked.
+
+    Both are already within the API's range (`signage.core.bounds.Instant`), so the defaults
+    cannot overflow; a default that would reach outside the range is refused like a value."""
+    start = start.astimezone(UTC) if start is not None else None
+    end = end.astimezone(UTC) if end is not None else None
+    end = end or (start + DEFAULT_RANGE if start is not None else now)
+    start = start or end - DEFAULT_RANGE
     if end <= start:
         raise Invalid("to: must be after from")
     if end - start > MAX_RANGE:
         raise Invalid("to: the range may span at most 366 days")
+    check_range(start, end)
     return start, end
 
 

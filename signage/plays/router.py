@@ -2,8 +2,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import AwareDatetime
 
+from signage.core.bounds import Instant
 from signage.core.deps import CurrentCaller, SessionDep, SettingsDep
 from signage.core.types import utcnow
 from signage.player.auth import CurrentScreen
@@ -17,7 +17,7 @@ from signage.screens.outages import OutagePublic, outages_for
 player_router = APIRouter(prefix="/v1/player", tags=["player"])
 reports_router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
-From = Annotated[AwareDatetime | None, Query(alias="from")]
+From = Annotated[Instant | None, Query(alias="from")]
 
 
 @player_router.post(
@@ -70,7 +70,7 @@ def plays_report(
     session: SessionDep,
     caller: CurrentCaller,
     from_: From = None,
-    to: AwareDatetime | None = None,
+    to: Instant | None = None,
     group_by: GroupBy = GroupBy.creative,
 ) -> list[ReportRow]:
     """Rows of plays and on-screen seconds that started in [`from`, `to`) (default: the last 7 days;
@@ -99,7 +99,7 @@ def plays_csv(
     request: Request,
     caller: CurrentCaller,
     from_: From = None,
-    to: AwareDatetime | None = None,
+    to: Instant | None = None,
     header: bool = False,
 ) -> StreamingResponse:
     """Every play you may see that started in [`from`, `to`) (default: the last 7 days), one
@@ -125,7 +125,7 @@ def screen_outages(
     session: SessionDep,
     caller: CurrentCaller,
     from_: From = None,
-    to: AwareDatetime | None = None,
+    to: Instant | None = None,
 ) -> list[OutagePublic]:
     """When screens you can see were dark: each stretch in which a screen stopped polling for
     longer than the offline threshold, overlapping [`from`, `to`) (default: the last 7 days).

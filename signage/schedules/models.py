@@ -8,6 +8,7 @@ from sqlalchemy import JSON, ColumnElement, Date
 from sqlmodel import Field, SQLModel, col
 
 from signage.campaigns.models import CAMPAIGN_ORGANISATION_KINDS, CAMPAIGN_ROLES
+from signage.core.bounds import CalendarDate
 from signage.core.models import created_at_field, fk_field, id_field
 from signage.core.schemas import Name, Tag
 from signage.core.tenancy import ALL, NONE, Caller, tenancy_rule
@@ -118,9 +119,9 @@ class ScheduleCreate(BaseModel):
     weight: int = Field(default=1, ge=1, le=100)
     target: TargetIn = Field(default_factory=TargetIn)
     windows: list[WindowIn] = Field(min_length=1, max_length=MAX_WINDOWS)
-    start_date: date | None = None
-    end_date: date | None = None
-    exclude_dates: list[date] = Field(default_factory=list, max_length=MAX_EXCLUDE_DATES)
+    start_date: CalendarDate | None = None
+    end_date: CalendarDate | None = None
+    exclude_dates: list[CalendarDate] = Field(default_factory=list, max_length=MAX_EXCLUDE_DATES)
 
     @field_validator("creative_ids")
     @classmethod
@@ -144,9 +145,9 @@ class ScheduleUpdate(BaseModel):
     weight: int | None = Field(default=None, ge=1, le=100)
     target: TargetIn | None = None
     windows: list[WindowIn] | None = Field(default=None, min_length=1, max_length=MAX_WINDOWS)
-    start_date: date | None = None
-    end_date: date | None = None
-    exclude_dates: list[date] | None = Field(default=None, max_length=MAX_EXCLUDE_DATES)
+    start_date: CalendarDate | None = None
+    end_date: CalendarDate | None = None
+    exclude_dates: list[CalendarDate] | None = Field(default=None, max_length=MAX_EXCLUDE_DATES)
 
     @field_validator("creative_ids")
     @classmethod

@@ -2,8 +2,8 @@ from datetime import UTC, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from pydantic import AwareDatetime
 
+from signage.core.bounds import Instant, check_range
 from signage.core.deps import CurrentCaller, SessionDep
 from signage.core.errors import Invalid
 from signage.core.tenancy import get_scoped
@@ -86,8 +86,8 @@ def schedule_reach(
     schedule_id: str,
     session: SessionDep,
     caller: CurrentCaller,
-    from_: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    to: AwareDatetime | None = None,
+    from_: Annotated[Instant | None, Query(alias="from")] = None,
+    to: Instant | None = None,
 ) -> ReachReport:
     """How many screens the schedule reaches between `from` and `to` (default: the next 7
     days), how many hours it is on air there, and how many of those it is actually shown:
@@ -100,6 +100,7 @@ def schedule_reach(
         raise Invalid("to: must be after from")
     if end - start > MAX_RANGE:
         raise Invalid("to: the range may span at most 366 days")
+    check_range(start, end)
     return reach.schedule_reach(session, schedule=schedule, start=start, end=end)
 
 

@@ -1,8 +1,8 @@
 from datetime import UTC, timedelta
 
 from fastapi import APIRouter, Request, Response
-from pydantic import AwareDatetime
 
+from signage.core.bounds import Instant
 from signage.core.deps import CurrentCaller, SessionDep, SettingsDep
 from signage.core.security import NO_STORE_HEADERS
 from signage.core.types import utcnow
@@ -158,10 +158,10 @@ def preview_playlist(
     session: SessionDep,
     caller: CurrentCaller,
     settings: SettingsDep,
-    at: AwareDatetime | None = None,
+    at: Instant | None = None,
 ) -> Response:
     """Preview: exactly the body this screen's poll would return at the instant `at` (default
-    now), with the same ETag."""
+    now; with a UTC offset, between 2000-01-01 and 2100-12-31), with the same ETag."""
     screen = service.get_for(session, caller=caller, screen_id=screen_id)
     built = build_body(
         load_inputs(session, screen),

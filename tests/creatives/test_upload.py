@@ -5,12 +5,14 @@ import io
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from PIL import ExifTags, Image
 
 from tests.creatives.conftest import files_under, image_bytes, jpeg_with_gps
 from tests.factories import World, make_campaign, png_bytes, post_creative, upload_creative
+from tests.live import LiveServer
 
 
 def stored_file(media_root: Path, sha256: str) -> Path:
@@ -159,6 +161,23 @@ def test_optional_fields_are_stored_in_utc(
     assert creative["valid_from"].endswith(("Z", "+00:00"))
     assert creative["valid_until"].startswith("2027-01-01T00:00:00")
     assert creative["alt_text"] == "A man walks away from an argument outside a pub."
+
+
+@pytest.mark.parametrize("field", ["duration_ms", "valid_from", "valid_until", "alt_text"])
+def test_empty_optional_field_means_not_given(
+    live_server: LiveServer, world: World, campaign: dict[str, Any], field: str
+) -> None:
+    # What a form or Swagger UI sends for an optional field left empty.
+    response = httpx.post(
+        f"{live_server.url}/v1/creatives",
+        data={"campaign_id": campaign["id"], "name": "Walk Away poster", field: ""},
+        files={"file": ("poster.png", png_bytes(), "image/png")},
+        headers=world.headers("force_a_editor"),
+    )
+    assert response.status_code == 201, response.text
+    creative = response.json()
+    defaults = {"duration_ms": 10000, "valid_from": None, "valid_until": None, "alt_text": None}
+    assert {name: creative[name] for name in defaults} == defaults
 
 
 def test_file_name_is_never_used(

@@ -1,9 +1,18 @@
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.factories import World, make_campaign, make_venue, post_creative, schedule_body
+from tests.factories import (
+    World,
+    assert_problem,
+    make_campaign,
+    make_venue,
+    post_creative,
+    schedule_body,
+)
+from tests.live import LiveServer
 
 Creative = dict[str, Any]
 
@@ -227,3 +236,163 @@ def test_deleting_a_creative_removes_it_from_schedules(
     assert deleted.status_code == 204
     fetched = client.get(f"/v1/schedules/{schedule['id']}", headers=world.headers("force_a_editor"))
     assert fetched.json()["creative_ids"] == [approved_creative["id"]]
+
+
+# --- the range of dates and instants (2000-01-01 to 2100-12-31) --------------------------------
+
+RANGE = "between 2000-01-01 and 2100-12-31"
+DATES_OUTSIDE = ["0001-01-01", "1999-12-31", "2101-01-01", "9999-12-31"]
+
+
+@pytest.mark.parametrize("field", ["start_date", "end_date"])
+@pytest.mark.parametrize("sent", DATES_OUTSIDE)
+def test_schedule_date_outside_the_range_is_422(
+    live_server: LiveServer, world: World, approved_creative: Creative, field: str, sent: str
+) -> None:
+    body = {**schedule_body([approved_creative["id"]]), "start_date": None, field: sent}
+    response = httpx.post(
+        f"{live_server.url}/v1/schedules", json=body, headers=world.headers("force_a_editor")
+    )
+    assert_problem(response, 422, f"{field}: must be {RANGE}")
+
+
+@pytest.mark.parametrize("sent", DATES_OUTSIDE)
+def test_excluded_date_outside_the_range_is_422(
+    live_server: LiveServer, world: World, approved_creative: Creative, sent: str
+) -> None:
+    body = schedule_body([approved_creative["id"]], exclude_dates=["2026-12-25", sent])
+    response = httpx.post(
+        f"{live_server.url}/v1/schedules", json=body, headers=world.headers("force_a_editor")
+    )
+    assert_problem(response, 422, f"exclude_dates.1: must be {RANGE}")
+
+
+@pytest.mark.parametrize("field", ["start_date", "end_date", "exclude_dates"])
+@pytest.mark.parametrize("sent", ["9999-12-31", "0001-01-01"])
+def test_patch_with_a_date_outside_the_range_is_422(
+    live_server: LiveServer,
+    client: TestClient,
+    world: World,
+    approved_creative: Creative,
+    field: str,
+    sent: str,
+) -> None:
+    schedule = create(client, world, schedule_body([approved_creative["id"]], start_date=None))
+    value: Any = [sent] if field == "exclude_dates" else sent
+    response = httpx.patch(
+        f"{live_server.url}/v1/schedules/{schedule.json()['id']}",
+        json={field: value},
+        headers=world.headers("force_a_editor"),
+    )
+    assert_problem(response, 422, RANGE)
+
+
+@pytest.mark.parametrize(
+    ("start_date", "end_date"),
+    [("2000-01-01", "2000-01-01"), ("2100-12-31", "2100-12-31"), ("2000-01-01", "2100-12-31")],
+)
+def test_schedule_at_the_date_bounds_is_kept_and_its_calendars_answer(
+    live_server: LiveServer,
+    world: World,
+    approved_creative: Creative,
+    start_date: str,
+    end_date: str,
+) -> None:
+    headers = world.headers("force_a_editor")
+    body = schedule_body(
+        [approved_creative["id"]],
+        start_date=start_date,
+        end_date=end_date,
+        exclude_dates=[start_date, end_date],
+    )
+    with httpx.Client(base_url=live_server.url, headers=headers, timeout=30) as http:
+        created = http.post("/v1/schedules", json=body)
+        assert created.status_code == 201, created.text
+        assert (created.json()["start_date"], created.json()["end_date"]) == (start_date, end_date)
+        for path in (f"/v1/schedules/{created.json()['id']}.ics", "/v1/schedules.ics"):
+            calendar = http.get(path)
+            assert calendar.status_code == 200, (path, calendar.text)
+            assert calendar.text.startswith("BEGIN:VCALENDAR")
+
+
+REACH_OUTSIDE = [
+    {"from": "0001-01-01T00:00:00Z"},
+    {"from": "0001-01-01T00:00:00+14:00"},
+    {"from": "9999-12-27T00:00:00Z"},
+    {"from": "9999-12-31T23:59:59-12:00"},
+    {"from": "1999-12-31T23:59:59.999999Z", "to": "2000-01-02T00:00:00Z"},
+    {"from": "2100-12-30T00:00:00Z", "to": "2101-01-01T00:00:00Z"},
+    {"to": "9999-12-31T00:00:00Z"},
+    {"to": "0001-01-02T00:00:00Z"},
+    # No `to`: the default week would end past the range.
+    {"from": "2100-12-31T00:00:00Z"},
+]
+
+
+@pytest.mark.parametrize("params", REACH_OUTSIDE)
+def test_reach_outside_the_range_is_422(
+    live_server: LiveServer,
+    client: TestClient,
+    world: World,
+    approved_creative: Creative,
+    params: dict[str, str],
+) -> None:
+    schedule = create(client, world, schedule_body([approved_creative["id"]])).json()
+    response = httpx.get(
+        f"{live_server.url}/v1/schedules/{schedule['id']}/reach",
+        params=params,
+        headers=world.headers("force_a_editor"),
+    )
+    assert_problem(response, 422, RANGE)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"from": "2000-01-01T00:00:00Z", "to": "2000-01-08T00:00:00Z"},
+        {"from": "2000-01-01T01:00:00+01:00"},
+        {"from": "2100-12-24T23:59:59.999999Z", "to": "2100-12-31T23:59:59.999999Z"},
+        {"from": "2100-12-24T00:00:00Z", "to": "2101-01-01T00:59:59+01:00"},
+    ],
+)
+def test_reach_at_the_bounds_answers(
+    live_server: LiveServer,
+    client: TestClient,
+    world: World,
+    approved_creative: Creative,
+    params: dict[str, str],
+) -> None:
+    make_venue(client, world)
+    body = schedule_body([approved_creative["id"]], start_date=None)
+    schedule = create(client, world, body).json()
+    response = httpx.get(
+        f"{live_server.url}/v1/schedules/{schedule['id']}/reach",
+        params=params,
+        headers=world.headers("force_a_editor"),
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+
+
+def test_reach_without_an_offset_is_422(
+    live_server: LiveServer, client: TestClient, world: World, approved_creative: Creative
+) -> None:
+    schedule = create(client, world, schedule_body([approved_creative["id"]])).json()
+    response = httpx.get(
+        f"{live_server.url}/v1/schedules/{schedule['id']}/reach",
+        params={"from": "2026-11-28T22:00:00"},
+        headers=world.headers("force_a_editor"),
+    )
+    assert_problem(response, 422, "from:", "timezone")
+
+
+@pytest.mark.parametrize("days", ["0", "731", "99999999999999999999", "1e9"])
+def test_calendar_days_out_of_bounds_is_422(
+    live_server: LiveServer, world: World, days: str
+) -> None:
+    response = httpx.get(
+        f"{live_server.url}/v1/schedules.ics",
+        params={"days": days},
+        headers=world.headers("force_a_editor"),
+    )
+    assert_problem(response, 422, "days")
