@@ -203,3 +203,18 @@ def test_forty_slow_uploads_leave_the_poll_and_staff_reads_working(
         finally:
             for upload in uploads:
                 upload.stop()
+
+
+def test_headers_that_never_finish_are_cut_with_408(
+    app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from signage.core import serving
+
+    monkeypatch.setattr(serving, "HEADER_TIMEOUT_SECONDS", 0.5)
+    with serve_in_thread(app) as server:
+        started = time.monotonic()
+        # No blank line: the headers never end, as a slowloris client's do not.
+        answer = send_raw(server.url, b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: a", wait=5)
+        assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+        assert time.monotonic() - started < 3
+        assert httpx.get(f"{server.url}/healthz").status_code == 200
