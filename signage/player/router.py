@@ -72,8 +72,9 @@ class PlayerStatus(StorableInput):
 
     player: str | None = Field(default=None, max_length=200)
     playing_creative_id: str | None = Field(default=None, max_length=36)
-    cached_bytes: int | None = Field(default=None, ge=0)
-    free_bytes: int | None = Field(default=None, ge=0)
+    # Strict: the document says integer, so neither `false` nor "1024" passes for one.
+    cached_bytes: int | None = Field(default=None, ge=0, strict=True)
+    free_bytes: int | None = Field(default=None, ge=0, strict=True)
     errors: list[str] = Field(default_factory=list, max_length=50)
 
 

@@ -154,3 +154,12 @@ def test_malformed_status_body_with_bad_token_is_4xx_problem(client: TestClient)
     )
     assert response.status_code in (401, 422)
     assert_problem(response, response.status_code)
+
+
+@pytest.mark.parametrize("wrong", [False, "1024", 1.5])
+def test_status_byte_counts_must_be_whole_numbers(
+    client: TestClient, screen: dict[str, Any], wrong: Any
+) -> None:
+    # The document says integer; a boolean or a numeric string is not one.
+    response = post_status(client, bearer(screen["device_token"]), free_bytes=wrong)
+    assert_problem(response, 422, "free_bytes")
