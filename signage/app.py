@@ -15,10 +15,12 @@ from signage.core.config import Settings, get_settings
 from signage.core.db import create_db_engine
 from signage.core.errors import install_error_handlers
 from signage.core.health import router as health_router
-from signage.core.jobs import JobScheduler, default_jobs
+from signage.core.jobs import JobScheduler
+from signage.core.limits import RequestLimits
 from signage.core.openapi import document_errors
 from signage.creatives.media_router import router as media_router
 from signage.creatives.router import router as creatives_router
+from signage.jobs import default_jobs
 from signage.organisations.router import router as organisations_router
 from signage.player.hotpath import OPENAPI_PATH as POLL_OPENAPI
 from signage.player.hotpath import PlaylistEndpoint
@@ -79,6 +81,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.playlist_state = playlist_state
     app.state.seen = seen
     install_error_handlers(app)
+    app.add_middleware(
+        RequestLimits,
+        body_timeout_seconds=settings.body_timeout_seconds,
+        upload_min_bytes_per_second=settings.upload_min_bytes_per_second,
+        max_concurrent_uploads=settings.max_concurrent_uploads,
+    )
     for router in (
         health_router,
         auth_router,

@@ -98,7 +98,8 @@ def scheduler(data_dir: DataDir = None) -> None:
     import signal
     import threading
 
-    from signage.core.jobs import JobScheduler, default_jobs
+    from signage.core.jobs import JobScheduler
+    from signage.jobs import default_jobs
 
     _use_data_dir(data_dir)
     _migrate()

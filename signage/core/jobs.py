@@ -6,6 +6,7 @@ wrapper commits, as a request does) and returns a one-line summary. Every run is
 T" is exact; the plays retention job relies on that. Runs in one process are serial (one
 worker thread) and coalesced; ``max_instances=1``.
 
+Domains declare their jobs in their own ``jobs.py``; ``signage/jobs.py`` gathers them.
 ``signage serve`` runs the scheduler in each worker; the lease (see `signage.core.lease`)
 makes sure only one of them, across processes and replicas, actually runs the jobs.
 """
@@ -16,7 +17,6 @@ import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -188,15 +188,3 @@ class JobScheduler:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=True)
         self.lease.release()
-
-
-def default_jobs(**hooks: Any) -> list[Job]:
-    """Every timed job of the service. ``flush_seen`` (optional) writes this process's buffered
-    screen sightings before the offline check reads them."""
-    # Imported here: the domains import this module for Job and JobRun.
-    from signage.player.jobs import pairing_jobs
-    from signage.plays.jobs import play_jobs
-    from signage.screens.jobs import screen_jobs
-
-    core = [Job(id="core.prune_job_runs", interval_seconds=86400, body=prune_job_runs)]
-    return [*screen_jobs(flush_seen=hooks.get("flush_seen")), *play_jobs(), *pairing_jobs(), *core]

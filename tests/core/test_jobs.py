@@ -15,8 +15,9 @@ from sqlmodel import Session, select
 
 from signage.core.config import Settings
 from signage.core.db import create_db_engine
-from signage.core.jobs import Job, JobContext, JobRun, JobScheduler, default_jobs, run_job
+from signage.core.jobs import Job, JobContext, JobRun, JobScheduler, run_job
 from signage.core.lease import FileLease, PostgresLease, ProcessLease, lease_for
+from signage.jobs import default_jobs
 from signage.player.jobs import pairing_jobs
 from signage.player.models import PairingRequest
 from signage.screens.jobs import screen_jobs
