@@ -41,9 +41,11 @@ def report_plays(
     stored) or `rejected` with a `reason` (and its `index` in the batch); a bad record never
     fails the batch. Drop every record named in the answer from the queue.
 
-    Rejected: an id that is not a UUID; an unknown (or deleted) creative; `started_at` without
-    a UTC offset, more than 5 minutes in the future, or older than the retention period;
-    `duration_ms` not a whole number above 0 and up to 24 hours; a play that ends in the future.
+    Rejected: an id that is not a UUID; an unknown (or deleted) creative; a creative this
+    screen could not have shown (not approved when it played, or in no schedule that targets
+    this screen); `started_at` without a UTC offset, more than 5 minutes in the future, or older
+    than the retention period; `duration_ms` not a whole number above 0 and up to 24 hours; a
+    play that ends in the future.
     """
     now = utcnow()
     request.app.state.seen.saw(screen.id, now)  # a screen reporting plays is alive

@@ -12,6 +12,7 @@ from signage.core.errors import Problem
 from signage.core.schemas import is_storable
 from signage.creatives.models import Creative
 from signage.plays.models import Play, PlayBatchResult, RejectedPlay
+from signage.plays.playable import playable_for
 from signage.plays.records import (
     MAX_PLAYS_PER_BATCH,
     BadRecord,
@@ -62,7 +63,9 @@ def record_plays(
     retention_days: int,
 ) -> PlayBatchResult:
     """Store a screen's batch of plays. Each record is accepted, a duplicate (its id was stored
-    before, or earlier in this batch) or rejected with a reason, independently of the others."""
+    before, or earlier in this batch) or rejected with a reason, independently of the others:
+    a play of a creative the screen could not have shown is rejected (`signage.plays.playable`).
+    """
     if len(plays) > MAX_PLAYS_PER_BATCH:
         raise Problem(
             f"a batch holds at most {MAX_PLAYS_PER_BATCH} plays; this one has {len(plays)}. "
@@ -79,17 +82,18 @@ def record_plays(
         except BadRecord as exc:
             rejected.append(RejectedPlay(id=sent_id_of(raw), reason=str(exc), index=index))
     creatives = _creatives(session, {record.creative_id for _, record in checked})
+    playable = playable_for(session, screen=screen, creatives=creatives)
 
     rows: list[dict[str, Any]] = []
     in_batch: set[str] = set()
     repeated: list[PlayRecord] = []
     stored: list[PlayRecord] = []
     for index, record in checked:
-        creative = creatives.get(record.creative_id)
-        if creative is None:
-            reason = "unknown creative; it may have been deleted"
+        reason = playable.refusal(record.creative_id, record.started_at)
+        if reason is not None:
             rejected.append(RejectedPlay(id=record.sent_id, reason=reason, index=index))
             continue
+        creative = creatives[record.creative_id]
         if record.id in in_batch:
             repeated.append(record)
             continue

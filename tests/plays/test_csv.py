@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from signage.plays import csv_export
 from tests.factories import World, make_campaign, play_record, upload_creative
-from tests.plays.conftest import WEEKEND, Estate, post_at
+from tests.plays.conftest import WEEKEND, Estate, approve, post_at, schedule
 
 
 def playout(client: TestClient, world: World, persona: str, **params: Any) -> httpx.Response:
@@ -87,8 +87,11 @@ def test_names_with_commas_and_quotes_are_quoted(
 ) -> None:
     campaign = make_campaign(client, world, name="Night Safe")
     tricky = upload_creative(client, world, campaign["id"], name='Walk Away, "Stay Safe"')
+    approve(client, world, tricky, "force_a_approver")
+    schedule(client, world, [tricky["id"]], "force_a_editor")
     play = play_record(tricky["id"], "2026-11-28T21:00:00Z")
-    post_at(client, estate.screen_1, [play], datetime(2026, 11, 30, tzinfo=UTC))
+    answer = post_at(client, estate.screen_1, [play], datetime(2026, 11, 30, tzinfo=UTC))
+    assert answer.json()["accepted"] == [play["id"]], answer.text
     params = {"from": "2026-11-28T21:00:00Z", "to": "2026-11-28T21:00:01Z"}
     line = playout(client, world, "partner_1", **params).text
     assert ',"Walk Away, ""Stay Safe""",' in line

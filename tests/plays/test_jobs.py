@@ -40,8 +40,8 @@ def expected_totals(estate: Estate) -> set[tuple[date, str, str, int, int]]:
     return {
         (date(2026, 11, 27), s1, a, 2, 20000),  # p1, p2 (02:00 Saturday is Friday night)
         (date(2026, 11, 27), s2, b, 1, 15000),  # p4
-        (date(2026, 11, 28), s1, b, 1, 15000),  # p3
-        (date(2026, 11, 28), s2, a, 1, 10000),  # p5
+        (date(2026, 11, 28), s1, a, 1, 10000),  # p3
+        (date(2026, 11, 28), s2, b, 1, 15000),  # p5
     }
 
 

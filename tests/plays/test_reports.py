@@ -52,18 +52,18 @@ def test_creative_label_survives_the_creative_being_deleted(
 
 def test_by_venue(client: TestClient, world: World, estate: Estate) -> None:
     body = report(client, world, "national_editor", group_by="venue")
-    assert rows(body) == [("The Crown", 3, 35.0), ("Late Bites Stirling", 2, 25.0)]
+    assert rows(body) == [("The Crown", 3, 30.0), ("Late Bites Stirling", 2, 30.0)]
     assert body["rows"][0]["key"] == estate.venue_1["id"]
 
 
 def test_by_venue_kind(client: TestClient, world: World, estate: Estate) -> None:
     body = report(client, world, "national_editor", group_by="venue_kind")
-    assert rows(body) == [("pub", 3, 35.0), ("takeaway", 2, 25.0)]
+    assert rows(body) == [("pub", 3, 30.0), ("takeaway", 2, 30.0)]
 
 
 def test_by_force(client: TestClient, world: World, estate: Estate) -> None:
     body = report(client, world, "national_editor", group_by="force")
-    assert rows(body) == [("Leicestershire Police", 3, 35.0), ("Police Scotland", 2, 25.0)]
+    assert rows(body) == [("Leicestershire Police", 3, 30.0), ("Police Scotland", 2, 30.0)]
     assert body["rows"][0]["key"] == world.org_id("force_a")
 
 
@@ -94,9 +94,9 @@ def test_night_follows_the_venue_clock_in_summer(
     [
         ("national_editor", 5),
         ("national_admin", 5),
-        ("force_a_editor", 3),  # creative A: p1, p2, p5 (p5 is on partner_2's screen)
+        ("force_a_editor", 3),  # creative A: p1, p2, p3
         ("force_a_admin", 3),
-        ("force_b_editor", 2),  # creative B: p3, p4
+        ("force_b_editor", 2),  # creative B: p4, p5
         ("partner_1", 3),  # screen 1: p1, p2, p3
         ("partner_2", 2),  # screen 2: p4, p5
         ("partner_2_admin", 2),

@@ -1,0 +1,137 @@
+"""Which creatives a screen could have shown: the check that keeps forged plays out of reports.
+
+A screen's token alone would otherwise let it report plays of any creative, another force's
+included, and so put its venue into that force's reports. The rule, kept simple and cheap:
+
+- the creative is approved now, or was approved when the play started (its history says so:
+  a screen that played it offline may report after the approval was withdrawn); and
+- some schedule that targets this screen now lists it, with the same targeting the poll
+  uses (a force's schedules reach only its own area).
+
+It does not replay the timeline (windows, dates, priorities): a screen that could show a
+creative at all may report it at any hour without harming anyone else's figures. A play of a
+schedule since deleted or retargeted is refused. A whole batch costs at most five queries.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from signage import timing
+from signage.core.roles import OrganisationKind
+from signage.creatives.models import Creative, CreativeAction, CreativeEvent, CreativeStatus
+from signage.organisations.models import Organisation
+from signage.player.playlist import engine_schedule, engine_screen
+from signage.schedules.models import Schedule, ScheduleCreative
+from signage.screens.models import Screen
+from signage.venues.models import Venue
+
+# The events that set a creative's status: approved, or back to pending or rejected.
+_STATUS_EVENTS = {
+    CreativeAction.uploaded: CreativeStatus.pending,
+    CreativeAction.replaced: CreativeStatus.pending,
+    CreativeAction.approved: CreativeStatus.approved,
+    CreativeAction.rejected: CreativeStatus.rejected,
+}
+
+
+@dataclass
+class Playable:
+    """For one screen and batch: which creatives it may report, and why not the others."""
+
+    creatives: dict[str, Creative]
+    targeted: set[str]
+    # Creative id -> (instant, status it took then), oldest first; only for those not
+    # approved now.
+    history: dict[str, list[tuple[datetime, CreativeStatus]]] = field(default_factory=dict)
+
+    def refusal(self, creative_id: str, started_at: datetime) -> str | None:
+        """Why a play of the creative starting then cannot be stored, or None if it can."""
+        creative = self.creatives.get(creative_id)
+        if creative is None:
+            return "unknown creative; it may have been deleted"
+        if not self._approved(creative, started_at):
+            return f"creative {creative_id} is not approved, so no screen could show it"
+        if creative_id not in self.targeted:
+            return f"no schedule targets this screen with creative {creative_id}"
+        return None
+
+    def _approved(self, creative: Creative, started_at: datetime) -> bool:
+        if creative.status == CreativeStatus.approved:
+            return True
+        status_then = None
+        for at, status in self.history.get(creative.id, ()):
+            if at > started_at:
+                break
+            status_then = status
+        return status_then == CreativeStatus.approved
+
+
+def playable_for(session: Session, *, screen: Screen, creatives: dict[str, Creative]) -> Playable:
+    """What `screen` may report of `creatives` (the batch's, found by id)."""
+    playable = Playable(creatives=creatives, targeted=_targeted(session, screen, creatives))
+    unapproved = [c.id for c in creatives.values() if c.status != CreativeStatus.approved]
+    if unapproved:
+        playable.history = _status_history(session, unapproved)
+    return playable
+
+
+def _targeted(session: Session, screen: Screen, creatives: dict[str, Creative]) -> set[str]:
+    if not creatives:
+        return set()
+    venue = session.get(Venue, screen.venue_id)
+    if venue is None:  # pragma: no cover - a foreign key
+        return set()
+    listed: dict[str, list[str]] = defaultdict(list)
+    schedules: dict[str, Schedule] = {}
+    rows = session.exec(
+        select(Schedule, col(ScheduleCreative.creative_id))
+        .join(ScheduleCreative, col(ScheduleCreative.schedule_id) == col(Schedule.id))
+        .where(col(ScheduleCreative.creative_id).in_(list(creatives)))
+    )
+    for schedule, creative_id in rows:
+        schedules[schedule.id] = schedule
+        listed[schedule.id].append(creative_id)
+    owners = _owner_kinds(session, {s.organisation_id for s in schedules.values()})
+    view = engine_screen(screen, venue)
+    targeted: set[str] = set()
+    for schedule in schedules.values():
+        owner = owners.get(schedule.organisation_id)
+        if owner is None:
+            continue  # as in the poll: only forces' and national schedules ever play
+        if timing.targets(engine_schedule(schedule, [], owner).target, view):
+            targeted.update(listed[schedule.id])
+    return targeted
+
+
+def _owner_kinds(session: Session, ids: Iterable[str]) -> dict[str, OrganisationKind]:
+    wanted = list(ids)
+    if not wanted:
+        return {}
+    kinds = (OrganisationKind.national.value, OrganisationKind.force.value)
+    rows = session.exec(
+        select(col(Organisation.id), col(Organisation.kind)).where(
+            col(Organisation.id).in_(wanted), col(Organisation.kind).in_(kinds)
+        )
+    )
+    return {org_id: OrganisationKind(kind) for org_id, kind in rows}
+
+
+def _status_history(
+    session: Session, creative_ids: list[str]
+) -> dict[str, list[tuple[datetime, CreativeStatus]]]:
+    history: dict[str, list[tuple[datetime, CreativeStatus]]] = defaultdict(list)
+    rows = session.exec(
+        select(CreativeEvent)
+        .where(
+            col(CreativeEvent.creative_id).in_(creative_ids),
+            col(CreativeEvent.action).in_([a.value for a in _STATUS_EVENTS]),
+        )
+        .order_by(col(CreativeEvent.at), col(CreativeEvent.id))
+    )
+    for event in rows:
+        history[event.creative_id].append((event.at, _STATUS_EVENTS[CreativeAction(event.action)]))
+    return history
