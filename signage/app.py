@@ -10,6 +10,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 from starlette.routing import Route
 
+from signage.auth.callers import load_caller
 from signage.campaigns.router import router as campaigns_router
 from signage.core.config import Settings, get_settings
 from signage.core.db import create_db_engine
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.secret_key = secret_key
+    app.state.load_caller = load_caller
     app.state.playlist_state = playlist_state
     app.state.seen = seen
     install_error_handlers(app)

@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from signage.auth.callers import caller_for
 from signage.campaigns import service as campaigns
 from signage.campaigns.models import Campaign, CampaignCreate
 from signage.core.config import Settings
@@ -72,13 +73,7 @@ def _person(session: Session, email: str, role: Role, organisation: Organisation
         user = users.create_user(
             session, email=email, password=PASSWORD, role=role, organisation=organisation
         )
-    return Caller(
-        user_id=user.id,
-        email=user.email,
-        role=Role(user.role),
-        organisation_id=organisation.id,
-        organisation_kind=OrganisationKind(organisation.kind),
-    )
+    return caller_for(user, organisation)
 
 
 def _creative(

@@ -108,7 +108,7 @@ def update_for(session: Session, *, caller: Caller, user_id: str, data: UserUpda
         user.is_active = changes["is_active"]
     if new_hash is not None:
         user.password_hash = new_hash
-        # Every token issued until now stops working (signage.core.deps.get_caller).
+        # Every token issued until now stops working (signage.auth.callers.load_caller).
         user.tokens_valid_after = utcnow()
     session.add(user)
     session.flush()
