@@ -1,17 +1,19 @@
 from datetime import UTC, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
+from sqlmodel import Session
 
 from signage.core.bounds import Instant, check_range
+from signage.core.db import read_session
 from signage.core.deps import CurrentCaller, SessionDep
 from signage.core.errors import Invalid
-from signage.core.tenancy import get_scoped
+from signage.core.tenancy import Caller, get_scoped
 from signage.core.types import utcnow
 from signage.schedules import reach, service
-from signage.schedules.calendar import calendar_for
+from signage.schedules.calendar import MAX_CALENDAR_DAYS, load_calendar, render_calendar
 from signage.schedules.models import Schedule, ScheduleCreate, SchedulePublic, ScheduleUpdate
-from signage.schedules.reach import MAX_RANGE, ReachReport
+from signage.schedules.reach import MAX_RANGE, MAX_RANGE_TEXT, ReachReport
 from signage.venues.models import Venue
 
 router = APIRouter(prefix="/v1/schedules", tags=["schedules"])
@@ -28,9 +30,7 @@ _ics_response: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _calendar_venue(
-    session: SessionDep, caller: CurrentCaller, venue_id: str | None
-) -> Venue | None:
+def _calendar_venue(session: Session, caller: Caller, venue_id: str | None) -> Venue | None:
     if venue_id is None:
         return None
     return get_scoped(session, caller, Venue, venue_id, what="venue")
@@ -38,53 +38,57 @@ def _calendar_venue(
 
 @router.get(".ics", response_class=Response, responses=_ics_response)
 def organisation_calendar(
-    session: SessionDep,
+    request: Request,
     caller: CurrentCaller,
     venue_id: str | None = None,
-    days: Annotated[int, Query(ge=1, le=730)] = 366,
+    days: Annotated[int, Query(ge=1, le=MAX_CALENDAR_DAYS)] = 366,
 ) -> Response:
     """Every schedule you can see as one calendar feed (subscribe to it in Outlook).
 
     Times are those of `venue_id` (timezone, bank holidays, opening hours) when given, else
     Europe/London; windows relative to opening hours need a venue and are left out otherwise.
+    Dated events are listed for the next `days` days, at most 366 (a year ahead).
     """
-    body = calendar_for(
-        session,
-        schedules=service.list_for(session, caller=caller),
-        name="signage schedules",
-        venue=_calendar_venue(session, caller, venue_id),
-        today=utcnow().date(),
-        horizon_days=days,
-    )
-    return Response(body, media_type=ICS)
+    # Read in a short session, closed before the file is written (no transaction held).
+    with read_session(request.app.state.engine) as session:
+        inputs = load_calendar(
+            session,
+            schedules=service.list_for(session, caller=caller),
+            name="signage schedules",
+            venue=_calendar_venue(session, caller, venue_id),
+            today=utcnow().date(),
+            horizon_days=days,
+        )
+    return Response(render_calendar(inputs), media_type=ICS)
 
 
 @router.get("/{schedule_id}.ics", response_class=Response, responses=_ics_response)
 def schedule_calendar(
     schedule_id: str,
-    session: SessionDep,
+    request: Request,
     caller: CurrentCaller,
     venue_id: str | None = None,
-    days: Annotated[int, Query(ge=1, le=730)] = 366,
+    days: Annotated[int, Query(ge=1, le=MAX_CALENDAR_DAYS)] = 366,
 ) -> Response:
     """One schedule as iCalendar: weekly windows as RRULEs in venue-local time, bank-holiday
-    nights and opening-hour windows as dated events for the next `days` days."""
-    schedule = service.get_for(session, caller=caller, schedule_id=schedule_id)
-    body = calendar_for(
-        session,
-        schedules=[schedule],
-        name=schedule.name,
-        venue=_calendar_venue(session, caller, venue_id),
-        today=utcnow().date(),
-        horizon_days=days,
-    )
-    return Response(body, media_type=ICS)
+    nights and opening-hour windows as dated events for the next `days` days (at most 366)."""
+    with read_session(request.app.state.engine) as session:
+        schedule = service.get_for(session, caller=caller, schedule_id=schedule_id)
+        inputs = load_calendar(
+            session,
+            schedules=[schedule],
+            name=schedule.name,
+            venue=_calendar_venue(session, caller, venue_id),
+            today=utcnow().date(),
+            horizon_days=days,
+        )
+    return Response(render_calendar(inputs), media_type=ICS)
 
 
 @router.get("/{schedule_id}/reach", response_model=ReachReport)
 def schedule_reach(
     schedule_id: str,
-    session: SessionDep,
+    request: Request,
     caller: CurrentCaller,
     from_: Annotated[Instant | None, Query(alias="from")] = None,
     to: Instant | None = None,
@@ -92,16 +96,22 @@ def schedule_reach(
     """How many screens the schedule reaches between `from` and `to` (default: the next 7
     days), how many hours it is on air there, and how many of those it is actually shown:
     with an approved, valid creative that fits the screen, and not beaten by a higher
-    priority. A schedule that never airs shows `shown_hours: 0` here before the weekend."""
-    schedule = service.get_for(session, caller=caller, schedule_id=schedule_id)
+    priority. A schedule that never airs shows `shown_hours: 0` here before the weekend.
+
+    The range may span at most 92 days (a longer one is a 422); ask for a quarter at a time."""
     start = (from_ or utcnow()).astimezone(UTC)
     end = (to or start + timedelta(days=7)).astimezone(UTC)
     if end <= start:
         raise Invalid("to: must be after from")
     if end - start > MAX_RANGE:
-        raise Invalid("to: the range may span at most 366 days")
+        raise Invalid(f"to: the range may span at most {MAX_RANGE_TEXT}")
     check_range(start, end)
-    return reach.schedule_reach(session, schedule=schedule, start=start, end=end)
+    # Rows are read in a short session of their own, closed before the computation starts:
+    # no transaction (nor pooled connection) is held while the report is computed.
+    with read_session(request.app.state.engine) as session:
+        schedule = service.get_for(session, caller=caller, schedule_id=schedule_id)
+        inputs = reach.load_inputs(session, schedule=schedule)
+    return reach.compute_reach(inputs, start=start, end=end)
 
 
 @router.post("", status_code=201, response_model=SchedulePublic)

@@ -3,9 +3,11 @@
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 import time_machine
 from fastapi.testclient import TestClient
 
+from signage.timing import ics
 from tests.factories import (
     World,
     make_campaign,
@@ -281,3 +283,40 @@ def test_organisation_feed_lists_every_visible_schedule(
     assert "SUMMARY:Second" in response.text
     other = client.get("/v1/schedules.ics", headers=world.headers("force_b_editor"))
     assert "SUMMARY:First" not in other.text
+
+
+def test_unchanged_feed_is_written_once(
+    client: TestClient,
+    world: World,
+    approved_creative: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    schedule(client, world, [approved_creative["id"]], name="Cached")
+    written: list[str] = []
+    original = ics.organisation_feed
+
+    def counting(*args: Any, **kwargs: Any) -> bytes:
+        written.append(kwargs["name"])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(ics, "organisation_feed", counting)
+    headers = world.headers("force_a_editor")
+    first = client.get("/v1/schedules.ics", headers=headers)
+    second = client.get("/v1/schedules.ics", headers=headers)
+    assert first.status_code == second.status_code == 200
+    assert first.content == second.content
+    assert written == ["signage schedules"]
+
+
+def test_edited_schedule_is_in_the_next_feed(
+    client: TestClient, world: World, approved_creative: dict[str, Any]
+) -> None:
+    created = schedule(client, world, [approved_creative["id"]], name="Before")
+    headers = world.headers("force_a_editor")
+    assert "SUMMARY:Before" in client.get("/v1/schedules.ics", headers=headers).text
+    url = f"/v1/schedules/{created['id']}"
+    renamed = client.patch(url, json={"name": "After"}, headers=headers)
+    assert renamed.status_code == 200, renamed.text
+    feed = client.get("/v1/schedules.ics", headers=headers).text
+    assert "SUMMARY:After" in feed
+    assert "SUMMARY:Before" not in feed
