@@ -1,18 +1,37 @@
 /* Service worker of the signage web player (scope /player/).
  *
  * - /media/<sha256>: cache-first from "signage-media-v1". The addresses are content hashes,
- *   so a cached file is never stale. player.js fills and prunes that cache (it verifies size
- *   and hash first); this worker only reads it, and falls through to the network on a miss.
- * - The shell (index.html, player.js, player.css): cache-first, refreshed in the background,
- *   so the screen starts and plays with the server down, and picks up a new version on the
- *   next load after one is deployed.
+ *   so a cached file is never stale. js/media-cache.js fills and prunes that cache (it
+ *   verifies size and hash first); this worker only reads it, and falls through to the network
+ *   on a miss.
+ * - The shell (index.html, player.css and the ES modules under js/): cache-first, so the
+ *   screen starts and plays with the server down. Each page load fetches the whole shell again
+ *   in the background, and the next page load starts from that copy: a new version is picked
+ *   up on the next load after one is deployed, and always as a whole set (the modules import
+ *   one another by name, so a mix of old and new files might not start at all).
  * - Everything else (the /v1 API) goes straight to the network.
  */
 "use strict";
 
-const SHELL_CACHE = "signage-shell-v1";
+const SHELL_CACHE = "signage-shell-v2";
+const SHELL_NEXT = `${SHELL_CACHE}-next`; // a complete fresh shell, waiting for the next load
 const MEDIA_CACHE = "signage-media-v1";
-const SHELL_FILES = ["index.html", "player.js", "player.css"];
+// Every file the page needs to start: one missing here and the screen cannot start offline.
+const SHELL_FILES = [
+  "index.html", // first: fetchShell answers navigations with it
+  "player.css",
+  "js/main.js",
+  "js/api.js",
+  "js/media-cache.js",
+  "js/pairing.js",
+  "js/playlist.js",
+  "js/plays-queue.js",
+  "js/stage.js",
+  "js/state.js",
+  "js/status.js",
+  "js/timeline.js",
+  "js/util.js",
+];
 const SCOPE = new URL(self.registration.scope);
 
 function shellUrl(name) {
@@ -33,7 +52,7 @@ self.addEventListener("activate", (event) => {
     (async () => {
       // Old shell versions only; the media cache survives worker updates on purpose.
       for (const name of await caches.keys()) {
-        if (name.startsWith("signage-shell-") && name !== SHELL_CACHE) {
+        if (name.startsWith("signage-shell-") && name !== SHELL_CACHE && name !== SHELL_NEXT) {
           await caches.delete(name);
         }
       }
@@ -71,19 +90,64 @@ function shellKey(request, url) {
 }
 
 async function serveShell(event, key) {
+  const index = shellUrl("index.html");
+  if (key === index) await promoteNextShell(); // a page load: nothing of it is served yet
   const cache = await caches.open(SHELL_CACHE);
   const cached = await cache.match(key);
-  const refresh = fetch(key, { cache: "no-cache" })
-    .then(async (response) => {
-      if (response.ok) await cache.put(key, response.clone());
-      return response;
-    })
-    .catch(() => null); // offline: the cached copy is all there is
-  if (cached) {
-    event.waitUntil(refresh);
-    return cached;
+  if (key === index) {
+    const refresh = fetchShell();
+    if (cached) {
+      event.waitUntil(refresh);
+      return cached;
+    }
+    return (await refresh) || Response.error();
   }
-  return (await refresh) || Response.error();
+  if (cached) return cached;
+  try {
+    const response = await fetch(key, { cache: "no-cache" });
+    if (response.ok) await cache.put(key, response.clone());
+    return response;
+  } catch {
+    return Response.error();
+  }
+}
+
+/* Fetch every shell file into SHELL_NEXT, only once all of them came back. Answers the fresh
+ * index.html (null when offline). */
+async function fetchShell() {
+  const urls = SHELL_FILES.map(shellUrl);
+  let responses;
+  try {
+    responses = await Promise.all(urls.map((url) => fetch(url, { cache: "no-cache" })));
+  } catch {
+    return null; // offline: the cached copy is all there is
+  }
+  if (responses.every((response) => response.ok)) {
+    try {
+      const next = await caches.open(SHELL_NEXT);
+      await Promise.all(urls.map((url, i) => next.put(url, responses[i].clone())));
+    } catch {
+      /* storage full or gone: keep the shell we have, try again on the next load */
+    }
+  }
+  return responses[0]; // index.html comes first in SHELL_FILES
+}
+
+/* Make the shell fetched during the previous page load the one served, if it is complete. */
+async function promoteNextShell() {
+  try {
+    if (!(await caches.has(SHELL_NEXT))) return;
+    const next = await caches.open(SHELL_NEXT);
+    const urls = SHELL_FILES.map(shellUrl);
+    const responses = await Promise.all(urls.map((url) => next.match(url)));
+    if (responses.every(Boolean)) {
+      const cache = await caches.open(SHELL_CACHE);
+      await Promise.all(urls.map((url, i) => cache.put(url, responses[i])));
+    }
+    await caches.delete(SHELL_NEXT);
+  } catch {
+    /* storage trouble: serve the shell we have */
+  }
 }
 
 async function serveMedia(request, url) {

@@ -16,6 +16,7 @@ _PACKAGE = Path(__file__).resolve().parent.parent
 # The shell must be revalidated, never taken from the HTTP cache unasked: the service worker
 # keeps its own copy for offline starts and refreshes it in the background.
 SHELL_CACHE_CONTROL = "no-cache"
+JAVASCRIPT = "text/javascript; charset=utf-8"
 
 
 def web_player_dir() -> Path | None:
@@ -32,6 +33,10 @@ class PlayerFiles(StaticFiles):
     async def get_response(self, path: str, scope: Scope) -> Response:
         response = await super().get_response(path, scope)
         response.headers["Cache-Control"] = SHELL_CACHE_CONTROL
+        # The player is ES modules, which browsers refuse under any non-JavaScript type: do not
+        # leave that to the host's MIME table (a Windows registry may say text/plain).
+        if path.endswith(".js") and response.status_code == 200:
+            response.headers["Content-Type"] = JAVASCRIPT
         # The worker lives at /player/sw.js and controls /player/ only: say so explicitly.
         if path.endswith("sw.js"):
             response.headers["Service-Worker-Allowed"] = "/player/"

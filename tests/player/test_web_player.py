@@ -396,31 +396,71 @@ def test_screen_configured_by_url_idles_then_pairs_again_when_its_token_is_rotat
         context.close()
 
 
+WEB_PLAYER = Path(__file__).resolve().parents[2] / "players" / "web"
+
+
+def shell_files() -> list[str]:
+    """The player's files (but the worker itself), as paths under /player/."""
+    return sorted(
+        p.relative_to(WEB_PLAYER).as_posix()
+        for p in WEB_PLAYER.rglob("*")
+        if p.is_file() and p.name != "sw.js"
+    )
+
+
 def test_player_shell_is_served_under_player(client: TestClient) -> None:
     index = client.get("/player/")
     assert index.status_code == 200
     assert index.headers["content-type"].startswith("text/html")
-    assert 'src="player.js"' in index.text
+    assert '<script type="module" src="js/main.js"></script>' in index.text
     assert index.headers["cache-control"] == "no-cache"
     worker = client.get("/player/sw.js")
     assert worker.status_code == 200
     assert "javascript" in worker.headers["content-type"]
     assert worker.headers["service-worker-allowed"] == "/player/"
-    for name, kind in (("player.js", "javascript"), ("player.css", "text/css")):
+    for name in shell_files():
         response = client.get(f"/player/{name}")
-        assert response.status_code == 200
-        assert kind in response.headers["content-type"]
+        assert response.status_code == 200, name
+        assert response.headers["cache-control"] == "no-cache"
+        if name.endswith(".js"):
+            # Browsers run ES modules only under a JavaScript type.
+            assert response.headers["content-type"].startswith("text/javascript"), name
+        elif name.endswith(".css"):
+            assert response.headers["content-type"].startswith("text/css"), name
     assert client.get("/player/nothing-here.js").status_code == 404
 
 
 def test_player_files_load_nothing_from_other_sites() -> None:
-    folder = Path(__file__).resolve().parents[2] / "players" / "web"
-    names = sorted(p.name for p in folder.iterdir())
-    assert names == ["index.html", "player.css", "player.js", "sw.js"]
-    for path in folder.iterdir():
+    names = shell_files()
+    assert "index.html" in names
+    assert "player.css" in names
+    assert "js/main.js" in names
+    modules = [name for name in names if name.endswith(".js")]
+    for path in WEB_PLAYER.rglob("*"):
+        if not path.is_file():
+            continue
         text = path.read_text()
         assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}/", text), path.name
-        assert "import " not in text or path.suffix != ".js", path.name
+        # No bundler and no packages: a module imports only its sibling files, by name.
+        if path.parent.name == "js":
+            for target in re.findall(r'^import\b[^;]*?from\s+"([^"]+)";', text, re.M):
+                assert re.fullmatch(r"\./[a-z-]+\.js", target), (path.name, target)
+                assert f"js/{target[2:]}" in modules, (path.name, target)
+            assert "import(" not in text, path.name
+            assert len(text.splitlines()) <= 250, path.name
+        elif path.suffix == ".js":
+            assert not re.search(r"^\s*import\b", text, re.M), path.name
+
+
+def test_service_worker_keeps_every_shell_file_for_offline_starts() -> None:
+    """A file the page loads but the worker does not keep would stop the player starting
+    offline; a kept file that is gone would stop the worker installing at all."""
+    worker = (WEB_PLAYER / "sw.js").read_text()
+    listed = re.search(r"const SHELL_FILES = \[(.*?)\];", worker, re.S)
+    assert listed is not None
+    kept = re.findall(r'"([^"]+)"', listed.group(1))
+    assert kept[0] == "index.html"
+    assert sorted(kept) == shell_files()
 
 
 def webm_clip(tmp_path: Path) -> bytes:
