@@ -5,6 +5,7 @@ Services raise these domain errors; they know nothing of HTTP beyond a status. E
 """
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -124,11 +125,14 @@ async def _on_problem(_request: Request, exc: Exception) -> Response:
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
+_PARAMETER = re.compile(r"{[^}]*}")
+
+
 def _allowed_methods(request: Request) -> str | None:
     """Every method of the resource at this path. Starlette names only the first route's,
     and FastAPI makes one route per method, so ``GET /v1/venues/{id}`` alone would hide
-    PATCH and DELETE. The resource is the first route whose path matches, as in routing:
-    ``/v1/users/me``, not ``/v1/users/{user_id}`` with the id "me"."""
+    PATCH and DELETE. The resource is the most literal path that matches: ``/v1/users/me``,
+    not ``/v1/users/{user_id}`` with the id "me", whichever was declared first."""
     path = request.scope["path"]
     matching = [
         route
@@ -137,7 +141,9 @@ def _allowed_methods(request: Request) -> str | None:
     ]
     if not matching:
         return None
-    resource = matching[0].path
+    resource = max(
+        (route.path or "" for route in matching), key=lambda p: len(_PARAMETER.sub("", p))
+    )
     methods = {m for route in matching if route.path == resource for m in route.methods or ()}
     return ", ".join(method for method in _METHODS if method in methods)
 

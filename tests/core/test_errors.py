@@ -67,3 +67,10 @@ def test_allow_names_the_literal_path_not_a_path_with_an_id(live_server: LiveSer
     response = httpx.options(f"{live_server.url}/v1/users/me")
     assert_problem(response, 405)
     assert response.headers["allow"] == "GET"
+
+
+def test_allow_prefers_the_literal_path_whatever_the_route_order(live_server: LiveServer) -> None:
+    # /v1/screens/claim (POST) is declared after /v1/screens/{screen_id} (GET, PATCH, DELETE).
+    response = httpx.options(f"{live_server.url}/v1/screens/claim")
+    assert_problem(response, 405)
+    assert response.headers["allow"] == "POST"
