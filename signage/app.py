@@ -27,13 +27,14 @@ from signage.player.hotpath import OPENAPI_PATH as POLL_OPENAPI
 from signage.player.hotpath import PlaylistEndpoint
 from signage.player.poll_schema import PLAYLIST_SCHEMA, PLAYLIST_SCHEMA_NAME
 from signage.player.router import router as player_router
-from signage.player.seen import SeenBuffer, flush_seen_forever
+from signage.player.staff_router import router as player_staff_router
 from signage.player.state import PlaylistState
 from signage.player.web import player_files
 from signage.plays.router import player_router as plays_router
 from signage.plays.router import reports_router
 from signage.schedules.router import router as schedules_router
 from signage.screens.router import router as screens_router
+from signage.screens.seen import SeenBuffer, flush_seen_forever
 from signage.users.router import auth_router
 from signage.users.router import router as users_router
 from signage.venues.router import router as venues_router
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         users_router,
         venues_router,
         screens_router,
+        player_staff_router,
         player_router,
         campaigns_router,
         schedules_router,

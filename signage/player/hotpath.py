@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from signage.core.http import etag_matches
-from signage.player.seen import SeenBuffer
 from signage.player.state import PlaylistState
+from signage.screens.seen import SeenBuffer
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

@@ -165,8 +165,9 @@ def claim_screen(
     if pairing.screen_id is not None:
         raise Conflict("this pairing code has already been claimed")
     throttle.refund(session, attempts[0])
-    screen = Screen(
-        venue_id=venue.id,
+    screen = screens.add_screen(
+        session,
+        venue=venue,
         name=data.name,
         orientation=pairing.orientation,
         tags=data.tags,
@@ -174,8 +175,6 @@ def claim_screen(
         height=pairing.height,
         player=pairing.player,
     )
-    session.add(screen)
-    session.flush()
     pairing.screen_id = screen.id
     # The device has a fresh window to collect its token, however late in the code's life the
     # claim came.

@@ -7,104 +7,16 @@ two polls between the same boundaries, with nothing edited, get the same bytes a
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlmodel import Session, col, select
-from starlette.responses import Response
-
 from signage import timing
-from signage.core.http import etag_matches
-from signage.core.roles import OrganisationKind
-from signage.creatives.models import Creative, CreativeStatus
-from signage.organisations.models import Organisation
-from signage.schedules.models import Schedule, ScheduleCreative
-from signage.screens.models import Screen
-from signage.venues.models import Venue
 
 # The engine looks this far around "now": back to find where the current segment began, ahead
 # to cover the contract's 24 h after the current segment ends.
 LOOK_BACK = timedelta(days=1)
 LOOK_AHEAD = timedelta(days=3)
 COVER_AFTER_CURRENT = timedelta(hours=24)
-
-
-@dataclass(frozen=True)
-class PlaylistBody:
-    body: bytes
-    etag: str
-    next_change_at: datetime | None
-
-
-def engine_venue(venue: Venue) -> timing.Venue:
-    return timing.Venue(
-        id=venue.id,
-        timezone=venue.timezone,
-        nation=venue.nation,
-        kind=venue.kind,
-        force_id=venue.force_id,
-        opening_hours=tuple(
-            timing.parse_opening_period(p["day"], p["open"], p["close"])
-            for p in venue.opening_hours
-        ),
-    )
-
-
-def engine_screen(screen: Screen, venue: Venue) -> timing.Screen:
-    return timing.Screen(
-        id=screen.id,
-        venue=engine_venue(venue),
-        orientation=_orientation(screen.orientation),
-        tags=frozenset(screen.tags),
-    )
-
-
-def _orientation(value: str | None) -> timing.model.Orientation | None:
-    if value == "landscape":
-        return "landscape"
-    if value == "portrait":
-        return "portrait"
-    return None
-
-
-def engine_schedule(
-    schedule: Schedule, creative_ids: list[str], owner_kind: OrganisationKind
-) -> timing.Schedule:
-    target = schedule.target
-    force_ids = frozenset(target.get("force_ids", ()))
-    if owner_kind is OrganisationKind.force:
-        # A force's schedules reach only its own area, whatever else they target.
-        force_ids = frozenset({schedule.organisation_id})
-    return timing.Schedule(
-        id=schedule.id,
-        creative_ids=tuple(creative_ids),
-        priority=schedule.priority,
-        weight=schedule.weight,
-        target=timing.Target(
-            force_ids=force_ids,
-            venue_kinds=frozenset(target.get("venue_kinds", ())),
-            venue_ids=frozenset(target.get("venue_ids", ())),
-            screen_ids=frozenset(target.get("screen_ids", ())),
-            tags=frozenset(target.get("tags", ())),
-        ),
-        windows=tuple(
-            timing.parse_window(w["days"], w["start"], w["end"]) for w in schedule.windows
-        ),
-        start_date=schedule.start_date,
-        end_date=schedule.end_date,
-        exclude_dates=frozenset(date.fromisoformat(d) for d in schedule.exclude_dates),
-    )
-
-
-def engine_creative(creative: Creative) -> timing.Creative:
-    return timing.Creative(
-        id=creative.id,
-        duration_ms=creative.duration_ms,
-        shape=timing.shape_from_size(creative.width, creative.height),
-        approved=creative.status == CreativeStatus.approved,
-        valid_from=creative.valid_from,
-        valid_until=creative.valid_until,
-    )
 
 
 @dataclass(frozen=True)
@@ -115,53 +27,6 @@ class PlaylistInputs:
     schedules: list[timing.Schedule]
     creatives: dict[str, timing.Creative]
     media: dict[str, dict[str, Any]]
-
-
-def media_entry(creative: Creative) -> dict[str, Any]:
-    return {
-        "url": f"/media/{creative.sha256}",
-        "sha256": creative.sha256,
-        "bytes": creative.bytes,
-        "mime_type": creative.mime_type,
-        "width": creative.width,
-        "height": creative.height,
-    }
-
-
-def load_inputs(session: Session, screen: Screen) -> PlaylistInputs:
-    """One screen's inputs straight from the database (the preview's path)."""
-    venue = session.get(Venue, screen.venue_id)
-    assert venue is not None  # foreign key
-    engine_view = engine_screen(screen, venue)
-    owners = owner_kinds(session)
-    rows = list(session.exec(select(Schedule)))
-    links: dict[str, list[str]] = {s.id: [] for s in rows}
-    for link in session.exec(select(ScheduleCreative).order_by(col(ScheduleCreative.position))):
-        links.setdefault(link.schedule_id, []).append(link.creative_id)
-    schedules = [
-        engine_schedule(s, links[s.id], owners[s.organisation_id])
-        for s in rows
-        if s.organisation_id in owners
-    ]
-    schedules = [s for s in schedules if timing.targets(s.target, engine_view)]
-    wanted = {c for s in schedules for c in s.creative_ids}
-    rows_c = list(session.exec(select(Creative).where(col(Creative.id).in_(wanted))))
-    return PlaylistInputs(
-        screen=engine_view,
-        schedules=schedules,
-        creatives={c.id: engine_creative(c) for c in rows_c},
-        media={c.id: media_entry(c) for c in rows_c},
-    )
-
-
-def owner_kinds(session: Session) -> dict[str, OrganisationKind]:
-    """The organisations that may own schedules, by id."""
-    return {
-        o.id: OrganisationKind(o.kind)
-        for o in session.exec(
-            select(Organisation).where(col(Organisation.kind).in_(["national", "force"]))
-        )
-    }
 
 
 def _instant(value: datetime | None) -> str | None:
@@ -254,26 +119,3 @@ def compile_playlist(
         valid_until=valid_until,
         tail_digest=hashlib.sha256(tail).digest(),
     )
-
-
-def render(screen_id: str, compiled: CompiledPlaylist) -> PlaylistBody:
-    """The full body: the screen id spliced in front of the shared compiled part."""
-    return PlaylistBody(
-        body=compiled.body_for(screen_id),
-        etag=compiled.etag_for(screen_id),
-        next_change_at=compiled.next_change_at,
-    )
-
-
-def build_body(
-    inputs: PlaylistInputs, *, screen_id: str, now: datetime, poll_after_seconds: int
-) -> PlaylistBody:
-    compiled = compile_playlist(inputs, now=now, poll_after_seconds=poll_after_seconds)
-    return render(screen_id, compiled)
-
-
-def playlist_response(built: PlaylistBody, if_none_match: str | None) -> Response:
-    headers = {"ETag": built.etag, "Cache-Control": "private, no-cache"}
-    if etag_matches(if_none_match, built.etag):
-        return Response(status_code=304, headers=headers)
-    return Response(built.body, media_type="application/json", headers=headers)

@@ -9,7 +9,7 @@ from signage.core.types import utcnow
 from signage.player import pairing
 from signage.player.auth import CurrentScreen
 from signage.player.models import PairGranted, PairPoll, PairRequest, PairResponse
-from signage.player.seen import SeenBuffer
+from signage.screens.seen import SeenBuffer
 
 router = APIRouter(prefix="/v1/player", tags=["player"])
 

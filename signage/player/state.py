@@ -18,24 +18,12 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session as OrmSession
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from signage import timing
 from signage.core.versioning import read_version
-from signage.creatives.models import Creative
-from signage.player.playlist import (
-    CompiledPlaylist,
-    PlaylistInputs,
-    compile_playlist,
-    engine_creative,
-    engine_schedule,
-    engine_screen,
-    media_entry,
-    owner_kinds,
-)
-from signage.schedules.models import Schedule, ScheduleCreative
-from signage.screens.models import Screen
-from signage.venues.models import Venue
+from signage.player.playlist import CompiledPlaylist, PlaylistInputs, compile_playlist
+from signage.schedules.timing_inputs import load_creatives, load_schedules, load_screens
 
 CHECK_EVERY_SECONDS = 0.5
 # How long a poll waits for a refresh that is due before serving the snapshot it has.
@@ -62,6 +50,7 @@ class ScreenEntry:
 class Snapshot:
     version: int
     by_token: dict[str, ScreenEntry]
+    by_id: dict[str, ScreenEntry]
     index: timing.ScheduleIndex
     creatives: dict[str, timing.Creative]
     media: dict[str, dict[str, Any]]
@@ -108,50 +97,29 @@ class Snapshot:
         return entry
 
 
+def read_snapshot(session: Session, *, version: int, screen_id: str | None = None) -> Snapshot:
+    """Every live screen (or just ``screen_id``, for the preview), every schedule and the
+    creatives they use, as the engine sees them: the one loader the poll and preview share."""
+    screens = load_screens(session, screen_id=screen_id)
+    schedules = load_schedules(session)
+    used = load_creatives(session, (c for s in schedules for c in s.creative_ids))
+    entries = {s.id: ScreenEntry(s.id, s.timing) for s in screens}
+    return Snapshot(
+        version=version,
+        by_token={s.token_hash: entries[s.id] for s in screens if s.token_hash},
+        by_id=entries,
+        index=timing.ScheduleIndex(schedules),
+        creatives=used.creatives,
+        media=used.media,
+    )
+
+
 def load_snapshot(engine: Engine) -> Snapshot:
     with Session(engine) as session:
         # The version is read first: data read after it is at least that new, so a change
         # racing with this load is picked up by the next check rather than lost.
         version = read_version(session.connection())
-        owners = owner_kinds(session)
-        by_token: dict[str, ScreenEntry] = {}
-        rows = session.exec(
-            select(Screen, Venue)
-            .join(Venue, col(Venue.id) == col(Screen.venue_id))
-            .where(
-                col(Screen.revoked_at).is_(None),
-                col(Screen.token_hash).is_not(None),
-                col(Venue.deleted_at).is_(None),
-            )
-        )
-        venues: dict[str, timing.Venue] = {}
-        for screen, venue in rows:
-            view = engine_screen(screen, venue)
-            # Screens of one venue share one engine venue, so their inputs compare equal cheaply.
-            shared = venues.setdefault(venue.id, view.venue)
-            view = timing.Screen(
-                id=view.id, venue=shared, orientation=view.orientation, tags=view.tags
-            )
-            assert screen.token_hash is not None
-            by_token[screen.token_hash] = ScreenEntry(id=screen.id, engine=view)
-        schedules = list(session.exec(select(Schedule)))
-        links: dict[str, list[str]] = {s.id: [] for s in schedules}
-        for link in session.exec(select(ScheduleCreative).order_by(col(ScheduleCreative.position))):
-            links.setdefault(link.schedule_id, []).append(link.creative_id)
-        engine_schedules = [
-            engine_schedule(s, links[s.id], owners[s.organisation_id])
-            for s in schedules
-            if s.organisation_id in owners
-        ]
-        wanted = {c for s in engine_schedules for c in s.creative_ids}
-        creatives = list(session.exec(select(Creative).where(col(Creative.id).in_(wanted))))
-    return Snapshot(
-        version=version,
-        by_token=by_token,
-        index=timing.ScheduleIndex(engine_schedules),
-        creatives={c.id: engine_creative(c) for c in creatives},
-        media={c.id: media_entry(c) for c in creatives},
-    )
+        return read_snapshot(session, version=version)
 
 
 class PlaylistState:

@@ -24,8 +24,8 @@ from signage import timing
 from signage.core.roles import OrganisationKind
 from signage.creatives.models import Creative, CreativeAction, CreativeEvent, CreativeStatus
 from signage.organisations.models import Organisation
-from signage.player.playlist import engine_schedule, engine_screen
 from signage.schedules.models import Schedule, ScheduleCreative
+from signage.schedules.timing_inputs import timing_schedule, timing_screen, timing_venue
 from signage.screens.models import Screen
 from signage.venues.models import Venue
 
@@ -96,13 +96,13 @@ def _targeted(session: Session, screen: Screen, creatives: dict[str, Creative]) 
         schedules[schedule.id] = schedule
         listed[schedule.id].append(creative_id)
     owners = _owner_kinds(session, {s.organisation_id for s in schedules.values()})
-    view = engine_screen(screen, venue)
+    view = timing_screen(screen.id, timing_venue(venue), screen.orientation, screen.tags)
     targeted: set[str] = set()
     for schedule in schedules.values():
         owner = owners.get(schedule.organisation_id)
         if owner is None:
             continue  # as in the poll: only forces' and national schedules ever play
-        if timing.targets(engine_schedule(schedule, [], owner).target, view):
+        if timing.targets(timing_schedule(schedule, [], owner).target, view):
             targeted.update(listed[schedule.id])
     return targeted
 

@@ -23,9 +23,9 @@ from sqlmodel import Session, col, select
 from signage import timing
 from signage.core.roles import OrganisationKind
 from signage.organisations.models import Organisation
-from signage.player.playlist import engine_schedule, engine_venue
 from signage.schedules.models import Schedule
 from signage.schedules.service import creative_ids_of
+from signage.schedules.timing_inputs import timing_schedule, timing_venue
 from signage.timing import ics
 from signage.venues.models import Venue
 
@@ -67,9 +67,9 @@ def load_calendar(
         for o in session.exec(select(Organisation).where(col(Organisation.id).in_(owner_ids)))
     }
     pairs = tuple(
-        (engine_schedule(s, links[s.id], kinds[s.organisation_id]), s.name) for s in schedules
+        (timing_schedule(s, links[s.id], kinds[s.organisation_id]), s.name) for s in schedules
     )
-    place = engine_venue(venue) if venue is not None else None
+    place = timing_venue(venue) if venue is not None else None
     return CalendarInputs(
         schedules=pairs,
         name=name,

@@ -17,18 +17,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select as select_columns
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from signage import timing
-from signage.creatives.models import Creative
-from signage.player.playlist import engine_creative, engine_schedule, engine_venue, owner_kinds
+from signage.core.roles import OrganisationKind
 from signage.schedules.models import Schedule
-from signage.schedules.service import creative_ids_of
-from signage.screens.models import Screen
+from signage.schedules.timing_inputs import (
+    load_creatives,
+    load_screens,
+    timing_schedule,
+    timing_schedules,
+)
 from signage.timing.model import Orientation
 from signage.timing.windows import merge_intervals
-from signage.venues.models import Venue
 
 Interval = tuple[datetime, datetime]
 
@@ -41,8 +42,6 @@ MAX_RANGE_TEXT = "92 days"
 
 # What a screen's figures depend on besides the schedules: its venue's clock and hours.
 Place = tuple[str, str, tuple[timing.OpeningPeriod, ...]]
-
-_ORIENTATIONS: dict[str | None, Orientation] = {"landscape": "landscape", "portrait": "portrait"}
 
 
 class ScreenReach(BaseModel):
@@ -85,51 +84,17 @@ class ReachInputs:
 
 
 def load_inputs(session: Session, *, schedule: Schedule) -> ReachInputs:
-    """Read what the report needs: a handful of queries, whatever the size of the fleet."""
-    owners = owner_kinds(session)
+    """Read what the report needs (signage.schedules.timing_inputs, as the poll reads it): a
+    handful of queries, whatever the size of the fleet."""
     higher_rows = list(session.exec(select(Schedule).where(Schedule.priority > schedule.priority)))
-    links = creative_ids_of(session, [schedule.id, *(s.id for s in higher_rows)])
-    higher = tuple(
-        engine_schedule(s, links[s.id], owners[s.organisation_id])
-        for s in higher_rows
-        if s.organisation_id in owners
-    )
-    subject = engine_schedule(schedule, links[schedule.id], owners[schedule.organisation_id])
+    converted = timing_schedules(session, [schedule, *higher_rows])
+    subject = next((s for s in converted if s.id == schedule.id), None)
+    if subject is None:  # its owner may no longer own schedules: it reaches no screen
+        subject = timing_schedule(schedule, [], OrganisationKind.force)
+    higher = tuple(s for s in converted if s.id != schedule.id)
     wanted = {c for s in [subject, *higher] for c in s.creative_ids}
-    creatives = {
-        c.id: engine_creative(c)
-        for c in session.exec(select(Creative).where(col(Creative.id).in_(wanted)))
-    }
-    # Venues as rows (a few hundred), screens as plain columns: thousands of ORM objects
-    # would cost more to build than the report costs to compute.
-    venues = {
-        v.id: engine_venue(v)
-        for v in session.exec(select(Venue).where(col(Venue.deleted_at).is_(None)))
-    }
-    rows = session.execute(
-        select_columns(
-            col(Screen.id),
-            col(Screen.name),
-            col(Screen.venue_id),
-            col(Screen.orientation),
-            col(Screen.tags),
-        )
-        .join(Venue, col(Venue.id) == col(Screen.venue_id))
-        .where(col(Screen.revoked_at).is_(None), col(Venue.deleted_at).is_(None))
-        .order_by(col(Screen.id))
-    )
-    screens: list[ReachScreen] = []
-    for screen_id, name, venue_id, orientation, tags in rows:
-        venue = venues.get(venue_id)
-        if venue is None:  # a venue added since the venues were read (PostgreSQL reads
-            continue  # each statement afresh): its screens were not there a moment ago
-        view = timing.Screen(
-            id=screen_id,
-            venue=venue,
-            orientation=_ORIENTATIONS.get(orientation),
-            tags=frozenset(tags),
-        )
-        screens.append(ReachScreen(screen_id, name, venue_id, view))
+    creatives = load_creatives(session, wanted).creatives
+    screens = [ReachScreen(s.id, s.name, s.venue_id, s.timing) for s in load_screens(session)]
     return ReachInputs(schedule.id, subject, higher, creatives, tuple(screens))
 
 

@@ -8,14 +8,16 @@ task writes it every few seconds in a few statements, and once more at shutdown.
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated
 
 import anyio
 import anyio.to_thread
+from fastapi import Depends, Request
 from sqlalchemy import Engine, bindparam, update
 
 from signage.screens.models import Screen
 
-logger = logging.getLogger("signage.player.seen")
+logger = logging.getLogger("signage.screens.seen")
 
 FLUSH_EVERY_SECONDS = 5.0
 
@@ -116,3 +118,12 @@ async def flush_seen_forever(buffer: SeenBuffer, engine: Engine) -> None:
     while True:
         await anyio.sleep(FLUSH_EVERY_SECONDS)
         await anyio.to_thread.run_sync(buffer.flush, engine)
+
+
+def get_seen(request: Request) -> SeenBuffer:
+    seen: SeenBuffer = request.app.state.seen
+    return seen
+
+
+# The process's buffer, made by `create_app`.
+SeenDep = Annotated[SeenBuffer, Depends(get_seen)]

@@ -10,8 +10,8 @@ from signage.core.schemas import is_storable
 from signage.core.security import hash_secret, new_device_token
 from signage.core.tenancy import Caller, get_scoped, scoped_select
 from signage.core.types import utcnow
-from signage.player.seen import Sighting
 from signage.screens.models import (
+    Orientation,
     Screen,
     ScreenCreate,
     ScreenPublic,
@@ -19,6 +19,7 @@ from signage.screens.models import (
     ScreenUpdate,
     ScreenWithToken,
 )
+from signage.screens.seen import Sighting
 from signage.venues.models import Venue
 
 
@@ -26,7 +27,7 @@ def to_public(
     screen: Screen, *, offline_after: timedelta, reported: Sighting | None = None
 ) -> ScreenPublic:
     """The screen as the API shows it; ``reported`` is what the screen told this process in
-    the last few seconds and is not written yet (see signage/player/seen.py)."""
+    the last few seconds and is not written yet (see signage/screens/seen.py)."""
     # Columns come back as plain strings where the model says enum; the schema re-validates.
     fields = screen.model_dump(warnings=False)
     if reported is not None:
@@ -62,9 +63,38 @@ def issue_token(screen: Screen) -> str:
     return token
 
 
+def add_screen(
+    session: Session,
+    *,
+    venue: Venue,
+    name: str,
+    orientation: Orientation | str | None,
+    tags: list[str],
+    width: int | None = None,
+    height: int | None = None,
+    player: str | None = None,
+) -> Screen:
+    """A new screen in ``venue`` (already checked as the caller's), with no token yet: the one
+    way screens come to be, whether registered directly or claimed by a pairing code."""
+    screen = Screen(
+        venue_id=venue.id,
+        name=name,
+        orientation=Orientation(orientation) if orientation else None,
+        tags=tags,
+        width=width,
+        height=height,
+        player=player,
+    )
+    session.add(screen)
+    session.flush()
+    return screen
+
+
 def create_for(session: Session, *, caller: Caller, data: ScreenCreate) -> tuple[Screen, str]:
     venue = managed_venue(session, caller=caller, venue_id=data.venue_id)
-    screen = Screen(venue_id=venue.id, name=data.name, orientation=data.orientation, tags=data.tags)
+    screen = add_screen(
+        session, venue=venue, name=data.name, orientation=data.orientation, tags=data.tags
+    )
     token = issue_token(screen)
     session.add(screen)
     session.flush()

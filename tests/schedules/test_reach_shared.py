@@ -11,9 +11,15 @@ from sqlmodel import Session, col, select
 
 from signage import timing
 from signage.creatives.models import Creative
-from signage.player.playlist import engine_creative, engine_schedule, engine_screen, owner_kinds
 from signage.schedules.models import Schedule
 from signage.schedules.service import creative_ids_of
+from signage.schedules.timing_inputs import (
+    owner_kinds,
+    timing_creative,
+    timing_schedule,
+    timing_screen,
+    timing_venue,
+)
 from signage.screens.models import Screen
 from signage.timing.windows import merge_intervals
 from signage.venues.models import Venue
@@ -58,13 +64,18 @@ def reach_screen_by_screen(
         rows = list(session.exec(select(Schedule)))
         links = creative_ids_of(session, [s.id for s in rows])
         schedules = [
-            engine_schedule(s, links[s.id], owners[s.organisation_id])
+            timing_schedule(s, links[s.id], owners[s.organisation_id])
             for s in rows
             if s.organisation_id in owners
         ]
-        creatives = {c.id: engine_creative(c) for c in session.exec(select(Creative))}
+        creatives = {c.id: timing_creative(c) for c in session.exec(select(Creative))}
         screens = [
-            (screen.id, screen.name, venue.id, engine_screen(screen, venue))
+            (
+                screen.id,
+                screen.name,
+                venue.id,
+                timing_screen(screen.id, timing_venue(venue), screen.orientation, screen.tags),
+            )
             for screen, venue in session.exec(
                 select(Screen, Venue)
                 .join(Venue, col(Venue.id) == col(Screen.venue_id))

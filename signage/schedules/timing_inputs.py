@@ -1,0 +1,192 @@
+"""Database rows turned into the schedule engine's plain values, in one place.
+
+The poll's snapshot, the preview, the reach report and the calendar export all compute from
+these: what a screen will play is read from the database the same way whichever of them asks,
+so the preview's "exactly the body the poll would return" holds by construction. Loaders read
+in a few queries, whatever the size of the fleet, and return no ORM objects (thousands of them
+cost more to build than the engine costs to run). "timing" names the engine's values
+throughout; "engine" is SQLAlchemy's.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select as select_columns
+from sqlmodel import Session, col, select
+
+from signage import timing
+from signage.core.roles import OrganisationKind
+from signage.creatives.models import Creative, CreativeStatus
+from signage.organisations.models import Organisation
+from signage.schedules.models import Schedule
+from signage.schedules.service import creative_ids_of
+from signage.screens.models import Screen
+from signage.venues.models import Venue
+
+_ORIENTATIONS: dict[str | None, timing.model.Orientation] = {
+    "landscape": "landscape",
+    "portrait": "portrait",
+}
+
+
+def timing_venue(venue: Venue) -> timing.Venue:
+    return timing.Venue(
+        id=venue.id,
+        timezone=venue.timezone,
+        nation=venue.nation,
+        kind=venue.kind,
+        force_id=venue.force_id,
+        opening_hours=tuple(
+            timing.parse_opening_period(p["day"], p["open"], p["close"])
+            for p in venue.opening_hours
+        ),
+    )
+
+
+def timing_screen(
+    screen_id: str, venue: timing.Venue, orientation: str | None, tags: Iterable[str]
+) -> timing.Screen:
+    return timing.Screen(
+        id=screen_id,
+        venue=venue,
+        orientation=_ORIENTATIONS.get(orientation),
+        tags=frozenset(tags),
+    )
+
+
+def timing_schedule(
+    schedule: Schedule, creative_ids: list[str], owner_kind: OrganisationKind
+) -> timing.Schedule:
+    target = schedule.target
+    force_ids = frozenset(target.get("force_ids", ()))
+    if owner_kind is OrganisationKind.force:
+        # A force's schedules reach only its own area, whatever else they target.
+        force_ids = frozenset({schedule.organisation_id})
+    return timing.Schedule(
+        id=schedule.id,
+        creative_ids=tuple(creative_ids),
+        priority=schedule.priority,
+        weight=schedule.weight,
+        target=timing.Target(
+            force_ids=force_ids,
+            venue_kinds=frozenset(target.get("venue_kinds", ())),
+            venue_ids=frozenset(target.get("venue_ids", ())),
+            screen_ids=frozenset(target.get("screen_ids", ())),
+            tags=frozenset(target.get("tags", ())),
+        ),
+        windows=tuple(
+            timing.parse_window(w["days"], w["start"], w["end"]) for w in schedule.windows
+        ),
+        start_date=schedule.start_date,
+        end_date=schedule.end_date,
+        exclude_dates=frozenset(date.fromisoformat(d) for d in schedule.exclude_dates),
+    )
+
+
+def timing_creative(creative: Creative) -> timing.Creative:
+    return timing.Creative(
+        id=creative.id,
+        duration_ms=creative.duration_ms,
+        shape=timing.shape_from_size(creative.width, creative.height),
+        approved=creative.status == CreativeStatus.approved,
+        valid_from=creative.valid_from,
+        valid_until=creative.valid_until,
+    )
+
+
+def media_entry(creative: Creative) -> dict[str, Any]:
+    """A creative's file as the poll's `media` map lists it."""
+    return {
+        "url": f"/media/{creative.sha256}",
+        "sha256": creative.sha256,
+        "bytes": creative.bytes,
+        "mime_type": creative.mime_type,
+        "width": creative.width,
+        "height": creative.height,
+    }
+
+
+def owner_kinds(session: Session) -> dict[str, OrganisationKind]:
+    """The organisations that may own schedules (national and forces), by id."""
+    return {
+        o.id: OrganisationKind(o.kind)
+        for o in session.exec(
+            select(Organisation).where(col(Organisation.kind).in_(["national", "force"]))
+        )
+    }
+
+
+def timing_schedules(session: Session, rows: Sequence[Schedule]) -> list[timing.Schedule]:
+    """The given schedules as the engine sees them, their creatives in order; a schedule
+    whose owner may not own schedules (any more) is left out, as the poll leaves it out."""
+    owners = owner_kinds(session)
+    links = creative_ids_of(session, [s.id for s in rows])
+    return [
+        timing_schedule(s, links[s.id], owners[s.organisation_id])
+        for s in rows
+        if s.organisation_id in owners
+    ]
+
+
+def load_schedules(session: Session) -> list[timing.Schedule]:
+    """Every schedule, as the poll's snapshot holds them."""
+    return timing_schedules(session, list(session.exec(select(Schedule))))
+
+
+@dataclass(frozen=True)
+class CreativeInputs:
+    creatives: dict[str, timing.Creative]
+    media: dict[str, dict[str, Any]]
+
+
+def load_creatives(session: Session, ids: Iterable[str]) -> CreativeInputs:
+    rows = list(session.exec(select(Creative).where(col(Creative.id).in_(set(ids)))))
+    return CreativeInputs(
+        creatives={c.id: timing_creative(c) for c in rows},
+        media={c.id: media_entry(c) for c in rows},
+    )
+
+
+@dataclass(frozen=True)
+class LoadedScreen:
+    id: str
+    name: str
+    venue_id: str
+    token_hash: str | None
+    timing: timing.Screen
+
+
+def load_screens(session: Session, *, screen_id: str | None = None) -> list[LoadedScreen]:
+    """Live screens (not revoked, in a venue not deleted), by id order. Screens of one venue
+    share one `timing.Venue`, so their inputs compare equal cheaply."""
+    venue_query = select(Venue).where(col(Venue.deleted_at).is_(None))
+    screen_query = (
+        select_columns(
+            col(Screen.id),
+            col(Screen.name),
+            col(Screen.venue_id),
+            col(Screen.token_hash),
+            col(Screen.orientation),
+            col(Screen.tags),
+        )
+        .join(Venue, col(Venue.id) == col(Screen.venue_id))
+        .where(col(Screen.revoked_at).is_(None), col(Venue.deleted_at).is_(None))
+        .order_by(col(Screen.id))
+    )
+    if screen_id is not None:
+        screen_query = screen_query.where(col(Screen.id) == screen_id)
+        venue_query = venue_query.where(
+            col(Venue.id)
+            == select(col(Screen.venue_id)).where(col(Screen.id) == screen_id).scalar_subquery()
+        )
+    venues = {v.id: timing_venue(v) for v in session.exec(venue_query)}
+    loaded: list[LoadedScreen] = []
+    for sid, name, venue_id, token_hash, orientation, tags in session.execute(screen_query):
+        venue = venues.get(venue_id)
+        if venue is None:  # a venue added since the venues were read (PostgreSQL reads
+            continue  # each statement afresh): its screens were not there a moment ago
+        view = timing_screen(sid, venue, orientation, tags)
+        loaded.append(LoadedScreen(sid, name, venue_id, token_hash, view))
+    return loaded
