@@ -20,6 +20,7 @@ from signage.core.jobs import JobScheduler
 from signage.core.limits import RequestLimits
 from signage.core.openapi import document_errors
 from signage.creatives.media_router import router as media_router
+from signage.creatives.router import campaign_router as campaign_deletion_router
 from signage.creatives.router import router as creatives_router
 from signage.jobs import default_jobs
 from signage.organisations.router import router as organisations_router
@@ -34,6 +35,7 @@ from signage.plays.router import player_router as plays_router
 from signage.plays.router import reports_router
 from signage.schedules.router import router as schedules_router
 from signage.screens.router import router as screens_router
+from signage.screens.router import venue_router as venue_deletion_router
 from signage.screens.seen import SeenBuffer, flush_seen_forever
 from signage.users.router import auth_router
 from signage.users.router import router as users_router
@@ -96,10 +98,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         organisations_router,
         users_router,
         venues_router,
+        venue_deletion_router,
         screens_router,
         player_staff_router,
         player_router,
         campaigns_router,
+        campaign_deletion_router,
         schedules_router,
         creatives_router,
         media_router,

@@ -1,4 +1,4 @@
-from fastapi import APIRouter, Response
+from fastapi import APIRouter
 
 from signage.campaigns import service
 from signage.campaigns.models import Campaign, CampaignCreate, CampaignPublic, CampaignUpdate
@@ -38,10 +38,3 @@ def update_campaign(
 ) -> CampaignPublic:
     """Rename a campaign of your organisation or change its description."""
     return _public(service.update_for(session, caller=caller, campaign_id=campaign_id, data=data))
-
-
-@router.delete("/{campaign_id}", status_code=204)
-def delete_campaign(campaign_id: str, session: SessionDep, caller: CurrentCaller) -> Response:
-    """Delete a campaign that has no creatives left (409 otherwise)."""
-    service.delete_for(session, caller=caller, campaign_id=campaign_id)
-    return Response(status_code=204)

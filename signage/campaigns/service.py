@@ -2,13 +2,12 @@
 
 from typing import Any
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session
 
 from signage.campaigns.models import Campaign, CampaignCreate, CampaignUpdate, edits_campaigns
-from signage.core.errors import Conflict, Forbidden, Invalid
+from signage.core.errors import Forbidden, Invalid
 from signage.core.tenancy import Caller, get_scoped, scoped_select
 from signage.core.types import utcnow
-from signage.creatives.models import Creative
 
 
 def create_for(session: Session, *, caller: Caller, data: CampaignCreate) -> Campaign:
@@ -50,17 +49,3 @@ def update_for(
     session.add(campaign)
     session.flush()
     return campaign
-
-
-def delete_for(session: Session, *, caller: Caller, campaign_id: str) -> None:
-    campaign = get_for(session, caller=caller, campaign_id=campaign_id, write=True)
-    creatives = session.exec(
-        select(func.count()).select_from(Creative).where(Creative.campaign_id == campaign.id)
-    ).one()
-    if creatives:
-        raise Conflict(
-            f"campaign still has {creatives} creative(s); delete them before deleting the campaign"
-        )
-    campaign.deleted_at = utcnow()
-    session.add(campaign)
-    session.flush()

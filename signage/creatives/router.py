@@ -24,6 +24,8 @@ from signage.creatives.models import (
 )
 
 router = APIRouter(prefix="/v1/creatives", tags=["creatives"])
+# Deleting a campaign depends on its creatives, so it is served from here (campaigns sit below).
+campaign_router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"])
 
 _UPLOAD_FORM = {
     "requestBody": {
@@ -248,3 +250,10 @@ def creative_thumbnail(
     if jpeg is None:
         raise NotFound(f"creative {creative_id} has no thumbnail")
     return Response(content=jpeg, media_type="image/jpeg", headers=headers)
+
+
+@campaign_router.delete("/{campaign_id}", status_code=204)
+def delete_campaign(campaign_id: str, session: SessionDep, caller: CurrentCaller) -> Response:
+    """Delete a campaign that has no creatives left (409 otherwise)."""
+    service.delete_campaign_for(session, caller=caller, campaign_id=campaign_id)
+    return Response(status_code=204)

@@ -7,10 +7,11 @@ arrange for blobs to follow it (see `blobs`). Decisions live in `approval`.
 from typing import Any
 
 from sqlalchemy import delete
-from sqlmodel import Session, col
+from sqlmodel import Session, col, func, select
 
+from signage.campaigns import service as campaigns
 from signage.campaigns.models import Campaign
-from signage.core.errors import Invalid
+from signage.core.errors import Conflict, Invalid
 from signage.core.tenancy import Caller, get_scoped, scoped_select
 from signage.core.types import utcnow
 from signage.creatives import blobs
@@ -206,3 +207,19 @@ def delete_for(session: Session, *, caller: Caller, creative_id: str, store: Med
     session.flush()
     if not blobs.is_referenced(session, creative.sha256):
         blobs.delete_after_commit(session, store, creative.sha256)
+
+
+def delete_campaign_for(session: Session, *, caller: Caller, campaign_id: str) -> None:
+    """Delete a campaign that has no creatives left (409 otherwise). Here, with the creatives,
+    because it is the creatives that keep a campaign: campaigns know nothing of them."""
+    campaign = campaigns.get_for(session, caller=caller, campaign_id=campaign_id, write=True)
+    creatives = session.exec(
+        select(func.count()).select_from(Creative).where(Creative.campaign_id == campaign.id)
+    ).one()
+    if creatives:
+        raise Conflict(
+            f"campaign still has {creatives} creative(s); delete them before deleting the campaign"
+        )
+    campaign.deleted_at = utcnow()
+    session.add(campaign)
+    session.flush()

@@ -15,6 +15,8 @@ from signage.screens.models import (
 from signage.screens.seen import SeenBuffer, SeenDep
 
 router = APIRouter(prefix="/v1/screens", tags=["screens"])
+# Deleting a venue depends on its screens, so it is served from here (venues sit below screens).
+venue_router = APIRouter(prefix="/v1/venues", tags=["venues"])
 
 
 def _offline_after(settings: SettingsDep) -> timedelta:
@@ -106,4 +108,11 @@ def rotate_token(
 def revoke_screen(screen_id: str, session: SessionDep, caller: CurrentCaller) -> Response:
     """Revoke a screen: its token stops working and it leaves every list."""
     service.revoke_for(session, caller=caller, screen_id=screen_id)
+    return Response(status_code=204)
+
+
+@venue_router.delete("/{venue_id}", status_code=204)
+def delete_venue(venue_id: str, session: SessionDep, caller: CurrentCaller) -> Response:
+    """Delete a venue that has no screens (409 otherwise)."""
+    service.delete_venue_for(session, caller=caller, venue_id=venue_id)
     return Response(status_code=204)

@@ -3,9 +3,9 @@
 from datetime import timedelta
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
-from signage.core.errors import Forbidden, Invalid, NotFound
+from signage.core.errors import Conflict, Forbidden, Invalid, NotFound
 from signage.core.schemas import is_storable
 from signage.core.security import hash_secret, new_device_token
 from signage.core.tenancy import Caller, get_scoped, scoped_select
@@ -20,6 +20,7 @@ from signage.screens.models import (
     ScreenWithToken,
 )
 from signage.screens.seen import Sighting
+from signage.venues import service as venues
 from signage.venues.models import Venue
 
 
@@ -153,3 +154,22 @@ def screen_for_token(session: Session, token: str) -> Screen | None:
             Screen.revoked_at.is_(None),  # type: ignore[union-attr]
         )
     ).first()
+
+
+def delete_venue_for(session: Session, *, caller: Caller, venue_id: str) -> None:
+    """Delete a venue that has no live screens (409 otherwise). Here, with the screens, because
+    it is the screens that keep a venue: venues know nothing of them."""
+    venue = venues.get_for(session, caller=caller, venue_id=venue_id, write=True)
+    live_screens = session.exec(
+        select(func.count())
+        .select_from(Screen)
+        .where(Screen.venue_id == venue.id, Screen.revoked_at.is_(None))  # type: ignore[union-attr]
+    ).one()
+    if live_screens:
+        raise Conflict(
+            f"venue still has {live_screens} screen(s); remove them before deleting the venue"
+        )
+    # Soft delete: proof-of-play reports from the venue's past screens still name it.
+    venue.deleted_at = utcnow()
+    session.add(venue)
+    session.flush()

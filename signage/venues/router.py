@@ -1,4 +1,4 @@
-from fastapi import APIRouter, Response
+from fastapi import APIRouter
 
 from signage.core.deps import CurrentCaller, SessionDep
 from signage.venues import service
@@ -40,10 +40,3 @@ def update_venue(
 ) -> VenuePublic:
     """Change any of a venue's fields (its partner organisation only)."""
     return _public(service.update_for(session, caller=caller, venue_id=venue_id, data=data))
-
-
-@router.delete("/{venue_id}", status_code=204)
-def delete_venue(venue_id: str, session: SessionDep, caller: CurrentCaller) -> Response:
-    """Delete a venue that has no screens (409 otherwise)."""
-    service.delete_for(session, caller=caller, venue_id=venue_id)
-    return Response(status_code=204)

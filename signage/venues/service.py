@@ -2,15 +2,13 @@
 
 from typing import Any
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session
 
-from signage.core.errors import Conflict, Forbidden, Invalid, NotFound
+from signage.core.errors import Forbidden, Invalid, NotFound
 from signage.core.roles import OrganisationKind
 from signage.core.schemas import is_storable
 from signage.core.tenancy import Caller, get_scoped, scoped_select
-from signage.core.types import utcnow
 from signage.organisations.models import Organisation
-from signage.screens.models import Screen
 from signage.venues.models import Venue, VenueCreate, VenueUpdate
 
 
@@ -56,20 +54,3 @@ def update_for(session: Session, *, caller: Caller, venue_id: str, data: VenueUp
     session.add(venue)
     session.flush()
     return venue
-
-
-def delete_for(session: Session, *, caller: Caller, venue_id: str) -> None:
-    venue = get_for(session, caller=caller, venue_id=venue_id, write=True)
-    live_screens = session.exec(
-        select(func.count())
-        .select_from(Screen)
-        .where(Screen.venue_id == venue.id, Screen.revoked_at.is_(None))  # type: ignore[union-attr]
-    ).one()
-    if live_screens:
-        raise Conflict(
-            f"venue still has {live_screens} screen(s); remove them before deleting the venue"
-        )
-    # Soft delete: proof-of-play reports from the venue's past screens still name it.
-    venue.deleted_at = utcnow()
-    session.add(venue)
-    session.flush()
