@@ -42,6 +42,7 @@ lint: setup
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
 	$(UV) run mypy
+	$(UV) run lint-imports
 
 test: setup
 	$(UV) run pytest -n 2 $(PYTEST_ARGS)
