@@ -113,19 +113,33 @@ TimezoneName = Annotated[
         {"type": "string", "description": "an IANA timezone name such as Europe/London"}
     ),
 ]
-# Surrounding whitespace is dropped, so a name needs one character that is not whitespace.
+# Surrounding whitespace is dropped before the length is checked, so the documented pattern
+# says the same: 1 to 200 characters between optional whitespace.
 Name = Annotated[
     str,
     BeforeValidator(_strip),
     StringConstraints(min_length=1, max_length=200),
-    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\s*\S([\s\S]{0,198}\S)?\s*$",
+            "description": "1 to 200 characters; surrounding whitespace is dropped",
+        }
+    ),
 ]
 _TAG = r"[A-Za-z0-9][A-Za-z0-9 _.:/-]*"
 Tag = Annotated[
     str,
     BeforeValidator(_strip),
     StringConstraints(min_length=1, max_length=64, pattern=f"^{_TAG}$"),
-    WithJsonSchema({"type": "string", "maxLength": 64, "pattern": rf"^\s*{_TAG}\s*$"}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\s*[A-Za-z0-9]([A-Za-z0-9 _.:/-]{0,62}[A-Za-z0-9_.:/-])?\s*$",
+            "description": "up to 64 letters, digits, spaces and _.:/- starting with a letter "
+            "or digit; surrounding whitespace is dropped",
+        }
+    ),
 ]
 
 
