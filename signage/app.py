@@ -23,6 +23,7 @@ from signage.creatives.media_router import router as media_router
 from signage.creatives.router import campaign_router as campaign_deletion_router
 from signage.creatives.router import router as creatives_router
 from signage.jobs import default_jobs
+from signage.media import LocalMediaStore
 from signage.organisations.router import router as organisations_router
 from signage.player.hotpath import OPENAPI_PATH as POLL_OPENAPI
 from signage.player.hotpath import PlaylistEndpoint
@@ -85,6 +86,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.load_caller = load_caller
     app.state.playlist_state = playlist_state
     app.state.seen = seen
+    # Made at startup, not on the first upload: a folder that cannot be created fails now.
+    app.state.media_store = LocalMediaStore(settings.media_path)
     install_error_handlers(app)
     app.add_middleware(
         RequestLimits,

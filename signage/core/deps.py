@@ -33,7 +33,20 @@ def get_session(request: Request) -> Iterator[Session]:
     yield from session_scope(request.app.state.engine, write=write)
 
 
+def get_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def get_secret_key(request: Request) -> str:
+    secret: str = request.app.state.secret_key
+    return secret
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+# For handlers that open short sessions of their own (reports, uploads, sign-in).
+EngineDep = Annotated[Engine, Depends(get_engine)]
+SecretKeyDep = Annotated[str, Depends(get_secret_key)]
 # scope="function": the commit happens before the response is sent, so a 201 means it is stored.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 

@@ -13,14 +13,11 @@ from sqlalchemy import event
 from sqlmodel import Session, select
 
 from signage.creatives.models import Creative
-from signage.media import LocalMediaStore, MediaStore
+from signage.media import MediaStore
 
 
 def get_media_store(request: Request) -> MediaStore:
-    store: MediaStore | None = getattr(request.app.state, "media_store", None)
-    if store is None:
-        store = LocalMediaStore(request.app.state.settings.media_path)
-        request.app.state.media_store = store
+    store: MediaStore = request.app.state.media_store  # made by create_app
     return store
 
 

@@ -3,7 +3,7 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from signage.core.db import read_session
-from signage.core.deps import CurrentCaller, SessionDep, SettingsDep
+from signage.core.deps import CurrentCaller, EngineDep, SessionDep, SettingsDep
 from signage.core.errors import Invalid, NotFound
 from signage.core.http import etag_matches
 from signage.core.tenancy import Caller
@@ -83,6 +83,7 @@ async def upload_creative(
     caller: CurrentCaller,
     settings: SettingsDep,
     store: MediaStoreDep,
+    engine: EngineDep,
 ) -> CreativePublic:
     """Upload an image or video to one of your organisation's campaigns, as `multipart/form-data`.
 
@@ -97,8 +98,6 @@ async def upload_creative(
     Send the other fields before `file` so that mistakes in them are reported before the
     file is transferred.
     """
-
-    engine = request.app.state.engine
 
     async def check_early(fields: dict[str, str]) -> None:
         check_fields_so_far(fields)
@@ -169,13 +168,14 @@ async def replace_file(
     caller: CurrentCaller,
     settings: SettingsDep,
     store: MediaStoreDep,
+    engine: EngineDep,
 ) -> CreativePublic:
     """Replace a creative's file (multipart field `file`); it goes back to `pending`.
 
     You become the uploader of the new file, so another approver must approve it.
     """
     # Checked in a short session of its own, closed before the file streams.
-    await run_in_threadpool(_check_creative, request.app.state.engine, caller, creative_id)
+    await run_in_threadpool(_check_creative, engine, caller, creative_id)
     upload = await receive_upload(request, store=store, settings=settings)
     with discard_unless_stored(session, store, upload.media):
         if upload.fields:

@@ -9,7 +9,7 @@ from signage.core.types import utcnow
 from signage.player import pairing
 from signage.player.auth import CurrentScreen
 from signage.player.models import PairGranted, PairPoll, PairRequest, PairResponse
-from signage.screens.seen import SeenBuffer
+from signage.screens.seen import SeenDep
 
 router = APIRouter(prefix="/v1/player", tags=["player"])
 
@@ -79,10 +79,9 @@ class PlayerStatus(StorableInput):
 
 
 @router.post("/status", status_code=204)
-def report_status(data: PlayerStatus, request: Request, screen: CurrentScreen) -> Response:
+def report_status(data: PlayerStatus, seen: SeenDep, screen: CurrentScreen) -> Response:
     """The screen reports what it is doing; it counts as seen now. Recorded within seconds
     (reports are written in batches, not one database write per screen)."""
-    seen: SeenBuffer = request.app.state.seen
     seen.reported(
         screen.id,
         utcnow(),

@@ -1,10 +1,10 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
 from signage.core.bounds import Instant
-from signage.core.deps import CurrentCaller, SessionDep, SettingsDep
+from signage.core.deps import CurrentCaller, EngineDep, SessionDep, SettingsDep
 from signage.core.types import utcnow
 from signage.player.auth import CurrentScreen
 from signage.plays import service
@@ -13,6 +13,7 @@ from signage.plays.models import PlayBatch, PlayBatchResult, ReportRow
 from signage.plays.records import MAX_PLAYS_PER_BATCH
 from signage.plays.reports import GroupBy, play_report, report_range
 from signage.screens.outages import OutagePublic, outages_for
+from signage.screens.seen import SeenDep
 
 player_router = APIRouter(prefix="/v1/player", tags=["player"])
 reports_router = APIRouter(prefix="/v1/reports", tags=["reports"])
@@ -30,7 +31,7 @@ From = Annotated[Instant | None, Query(alias="from")]
 )
 def report_plays(
     data: PlayBatch,
-    request: Request,
+    seen: SeenDep,
     screen: CurrentScreen,
     session: SessionDep,
     settings: SettingsDep,
@@ -48,7 +49,7 @@ def report_plays(
     play that ends in the future.
     """
     now = utcnow()
-    request.app.state.seen.saw(screen.id, now)  # a screen reporting plays is alive
+    seen.saw(screen.id, now)  # a screen reporting plays is alive
     return service.record_plays(
         session,
         screen=screen,
@@ -98,7 +99,7 @@ _csv_response: dict[int | str, dict[str, Any]] = {
 
 @reports_router.get("/plays.csv", response_class=StreamingResponse, responses=_csv_response)
 def plays_csv(
-    request: Request,
+    engine: EngineDep,
     caller: CurrentCaller,
     from_: From = None,
     to: Instant | None = None,
@@ -111,9 +112,7 @@ def plays_csv(
     `+01:00`); `orderid` is the campaign id, `playerref` the screen id and
     `mediaownerplayoutref` the play id. SPACE ids are empty until configured."""
     start, end = report_range(from_, to, now=utcnow())
-    lines = playout_lines(
-        request.app.state.engine, caller=caller, start=start, end=end, header=header
-    )
+    lines = playout_lines(engine, caller=caller, start=start, end=end, header=header)
     filename = f"plays-{start:%Y%m%dT%H%M%SZ}-{end:%Y%m%dT%H%M%SZ}.csv"
     return StreamingResponse(
         lines,

@@ -1,12 +1,12 @@
 from datetime import UTC, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from sqlmodel import Session
 
 from signage.core.bounds import Instant, check_range
 from signage.core.db import read_session
-from signage.core.deps import CurrentCaller, SessionDep
+from signage.core.deps import CurrentCaller, EngineDep, SessionDep
 from signage.core.errors import Invalid
 from signage.core.tenancy import Caller, get_scoped
 from signage.core.types import utcnow
@@ -38,7 +38,7 @@ def _calendar_venue(session: Session, caller: Caller, venue_id: str | None) -> V
 
 @router.get(".ics", response_class=Response, responses=_ics_response)
 def organisation_calendar(
-    request: Request,
+    engine: EngineDep,
     caller: CurrentCaller,
     venue_id: str | None = None,
     days: Annotated[int, Query(ge=1, le=MAX_CALENDAR_DAYS)] = 366,
@@ -50,7 +50,7 @@ def organisation_calendar(
     Dated events are listed for the next `days` days, at most 366 (a year ahead).
     """
     # Read in a short session, closed before the file is written (no transaction held).
-    with read_session(request.app.state.engine) as session:
+    with read_session(engine) as session:
         inputs = load_calendar(
             session,
             schedules=service.list_for(session, caller=caller),
@@ -65,14 +65,14 @@ def organisation_calendar(
 @router.get("/{schedule_id}.ics", response_class=Response, responses=_ics_response)
 def schedule_calendar(
     schedule_id: str,
-    request: Request,
+    engine: EngineDep,
     caller: CurrentCaller,
     venue_id: str | None = None,
     days: Annotated[int, Query(ge=1, le=MAX_CALENDAR_DAYS)] = 366,
 ) -> Response:
     """One schedule as iCalendar: weekly windows as RRULEs in venue-local time, bank-holiday
     nights and opening-hour windows as dated events for the next `days` days (at most 366)."""
-    with read_session(request.app.state.engine) as session:
+    with read_session(engine) as session:
         schedule = service.get_for(session, caller=caller, schedule_id=schedule_id)
         inputs = load_calendar(
             session,
@@ -88,7 +88,7 @@ def schedule_calendar(
 @router.get("/{schedule_id}/reach", response_model=ReachReport)
 def schedule_reach(
     schedule_id: str,
-    request: Request,
+    engine: EngineDep,
     caller: CurrentCaller,
     from_: Annotated[Instant | None, Query(alias="from")] = None,
     to: Instant | None = None,
@@ -108,7 +108,7 @@ def schedule_reach(
     check_range(start, end)
     # Rows are read in a short session of their own, closed before the computation starts:
     # no transaction (nor pooled connection) is held while the report is computed.
-    with read_session(request.app.state.engine) as session:
+    with read_session(engine) as session:
         schedule = service.get_for(session, caller=caller, schedule_id=schedule_id)
         inputs = reach.load_inputs(session, schedule=schedule)
     return reach.compute_reach(inputs, start=start, end=end)

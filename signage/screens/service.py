@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlmodel import Session, func, select
 
-from signage.core.errors import Conflict, Forbidden, Invalid, NotFound
+from signage.core.errors import Conflict, Forbidden, Invalid
 from signage.core.schemas import is_storable
 from signage.core.security import hash_secret, new_device_token
 from signage.core.tenancy import Caller, get_scoped, scoped_select
@@ -112,8 +112,6 @@ def list_for(session: Session, *, caller: Caller, venue_id: str | None = None) -
 
 
 def get_for(session: Session, *, caller: Caller, screen_id: str, write: bool = False) -> Screen:
-    if not is_storable(screen_id):  # no such id can exist, and PostgreSQL refuses NUL outright
-        raise NotFound("screen not found")
     return get_scoped(session, caller, Screen, screen_id, write=write, what="screen")
 
 

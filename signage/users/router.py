@@ -4,7 +4,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
-from signage.core.deps import CurrentCaller, SessionDep, SettingsDep, oauth2_scheme
+from signage.core.deps import (
+    CurrentCaller,
+    EngineDep,
+    SecretKeyDep,
+    SessionDep,
+    SettingsDep,
+    oauth2_scheme,
+)
 from signage.core.security import NO_STORE_HEADERS, issue_access_token, read_access_token
 from signage.core.throttle import client_address
 from signage.users import service
@@ -30,6 +37,8 @@ def login(
     response: Response,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     settings: SettingsDep,
+    engine: EngineDep,
+    secret: SecretKeyDep,
 ) -> Token:
     """Log in with email (as `username`) and password; returns a bearer access token.
 
@@ -39,16 +48,14 @@ def login(
     # A plain function, so FastAPI runs it (and its password check) in a worker thread; it
     # takes no request session: sign_in opens short ones around, never across, the check.
     user = service.sign_in(
-        request.app.state.engine,
+        engine,
         settings=settings,
         email=form.username,
         password=form.password,
         address=client_address(request),
     )
     lifetime = timedelta(minutes=settings.access_token_minutes)
-    token = issue_access_token(
-        user_id=user.id, secret=request.app.state.secret_key, lifetime=lifetime
-    )
+    token = issue_access_token(user_id=user.id, secret=secret, lifetime=lifetime)
     response.headers.update(NO_STORE_HEADERS)
     return Token(access_token=token, expires_in=int(lifetime.total_seconds()))
 
@@ -59,14 +66,14 @@ def login(
     responses={401: {"description": "No token, or one that has already ended"}},
 )
 def logout(
-    request: Request,
+    secret: SecretKeyDep,
     session: SessionDep,
     caller: CurrentCaller,
     token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> Response:
     """Sign out: the access token sent with this request stops working at once. Other tokens
     of the same user (other devices) keep working; changing the password ends them all."""
-    claims = read_access_token(token or "", secret=request.app.state.secret_key)
+    claims = read_access_token(token or "", secret=secret)
     assert claims is not None  # get_caller accepted this very token
     service.sign_out(session, user_id=caller.user_id, claims=claims)
     return Response(status_code=204)

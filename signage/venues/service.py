@@ -4,9 +4,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from signage.core.errors import Forbidden, Invalid, NotFound
+from signage.core.errors import Forbidden, Invalid
 from signage.core.roles import OrganisationKind
-from signage.core.schemas import is_storable
 from signage.core.tenancy import Caller, get_scoped, scoped_select
 from signage.organisations.models import Organisation
 from signage.venues.models import Venue, VenueCreate, VenueUpdate
@@ -36,8 +35,6 @@ def list_for(session: Session, *, caller: Caller) -> list[Venue]:
 
 
 def get_for(session: Session, *, caller: Caller, venue_id: str, write: bool = False) -> Venue:
-    if not is_storable(venue_id):  # no such id can exist, and PostgreSQL refuses NUL outright
-        raise NotFound("venue not found")
     return get_scoped(session, caller, Venue, venue_id, write=write, what="venue")
 
 
