@@ -1,0 +1,2 @@
+"""Organisations (national, forces, partners): the lowest domain; builds on `core` only.
+"""

@@ -1,0 +1,2 @@
+"""Users, passwords, sign-in (throttled) and sign-out. Above `organisations`.
+"""

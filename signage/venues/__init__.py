@@ -1,0 +1,2 @@
+"""Venues: partners' pubs, clubs and takeaways, with opening hours. Above `organisations`.
+"""
