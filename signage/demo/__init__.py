@@ -1,2 +1,3 @@
-"""The demo seeder (`signage demo`): an entry point beside `cli`, writing through the domains' services.
+"""The demo seeder (`signage demo`): an entry point beside `cli`, writing through the
+domains' services.
 """
