@@ -5,7 +5,8 @@ while every error here leaves as RFC 9457 ``application/problem+json`` with a st
 ``detail`` (signage/core/errors.py). :func:`document_errors` rewrites the generated document
 so that each operation lists the error statuses it can answer and their body:
 
-- 401 and 403 on authenticated operations (a device token is never a 403: it has no roles);
+- 401 and 403 on authenticated operations (a device token is never a 403: it has no roles,
+  nor is an operation open to every signed-in user);
 - 404 where the path names an object, or the body or query names one that is looked up;
 - 409, 429 and the like where a service raises them (the tables below);
 - 413, 415 and 422 wherever a request body or a validated parameter is read.
@@ -137,6 +138,11 @@ THROTTLED: dict[Operation, str] = {
     ("post", "/v1/screens/claim"): "Too many wrong pairing codes; wait before trying again",
 }
 
+# Staff operations open to every signed-in user, whatever the role: never a 403.
+ANY_SIGNED_IN_USER: frozenset[Operation] = frozenset(
+    {("get", "/v1/users/me"), ("post", "/v1/auth/logout")}
+)
+
 # Sign-in has no bearer token, but a wrong email or password is a 401.
 UNAUTHENTICATED_401: dict[Operation, str] = {
     ("post", "/v1/auth/token"): "Wrong email or password",
@@ -184,7 +190,7 @@ def error_statuses(key: Operation, operation: dict[str, Any]) -> dict[str, str]:
     statuses: dict[str, str] = {}
     if schemes:
         statuses["401"] = DEFAULT_DESCRIPTIONS["401"]
-    if STAFF_SCHEME in schemes:
+    if STAFF_SCHEME in schemes and key not in ANY_SIGNED_IN_USER:
         statuses["403"] = DEFAULT_DESCRIPTIONS["403"]
     if "{" in path:
         statuses["404"] = DEFAULT_DESCRIPTIONS["404"]
