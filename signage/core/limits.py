@@ -36,6 +36,8 @@ _UPLOADS = (
     ("PUT", re.compile(r"^/v1/creatives/[^/]+/file$")),
 )
 _FORM_ROUTES = frozenset({"/v1/auth/token"})
+# Methods whose body the API reads (as JSON); others with a body get routing's own answer (405).
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
 class RequestTimeout(Problem):
@@ -90,7 +92,8 @@ class RequestLimits:
         if declared is not None and declared > MAX_BODY_BYTES:
             await _refuse(send, 413, _too_large())
             return
-        if path.startswith("/v1/") and path not in _FORM_ROUTES and not _is_json(content_type):
+        json_route = method in _BODY_METHODS and path.startswith("/v1/")
+        if json_route and path not in _FORM_ROUTES and not _is_json(content_type):
             await _refuse(
                 send, 415, "Send the request body as JSON (Content-Type: application/json)"
             )

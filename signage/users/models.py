@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from pydantic import EmailStr, field_validator
+from pydantic import EmailStr, StrictBool, field_validator
 from sqlalchemy import ColumnElement, String
 from sqlmodel import Field, SQLModel, col
 
@@ -59,7 +59,8 @@ class UserCreate(SQLModel):
 
 class UserUpdate(SQLModel):
     role: Role | None = None
-    is_active: bool | None = None
+    # Strict: 0, 1 or "yes" are not booleans, whatever pydantic's lax mode would make of them.
+    is_active: StrictBool | None = None
     password: str | None = Field(default=None, min_length=8, max_length=256)
 
 

@@ -218,3 +218,16 @@ def test_headers_that_never_finish_are_cut_with_408(
         assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
         assert time.monotonic() - started < 3
         assert httpx.get(f"{server.url}/healthz").status_code == 200
+
+
+def test_an_unsupported_method_with_a_body_is_405_not_415(client: TestClient, world: World) -> None:
+    response = client.request(
+        "TRACE",
+        "/v1/creatives",
+        content=b"--x\r\n\r\n--x--\r\n",
+        headers={
+            **world.headers("force_a_editor"),
+            "Content-Type": "multipart/form-data; boundary=x",
+        },
+    )
+    assert response.status_code == 405, response.text

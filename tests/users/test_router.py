@@ -157,3 +157,14 @@ def test_editor_cannot_edit_users(client: TestClient, world: World) -> None:
         headers=world.headers("force_a_editor"),
     )
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("value", [0, 1, "yes", "true"])
+def test_is_active_takes_only_a_real_boolean(
+    client: TestClient, world: World, value: object
+) -> None:
+    user_id = world.users["force_a_editor"].id
+    response = client.patch(
+        f"/v1/users/{user_id}", json={"is_active": value}, headers=world.headers("force_a_admin")
+    )
+    assert response.status_code == 422, response.text
