@@ -2,7 +2,7 @@
 
 import asyncio
 import contextlib
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -11,15 +11,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.responses import JSONResponse
 
 from signage.core.migrate import is_at_head
+from signage.core.threads import run_in_daemon_thread
 
 router = APIRouter(tags=["health"])
 
 # Longer than a healthy database ever takes, shorter than a load balancer's probe timeout.
 READY_TIMEOUT_SECONDS = 2.0
 
-# One check at a time, on a thread of its own: a hung database holds one thread, not the
-# request threadpool, however often a probe asks.
-_checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="readyz")
+# One check at a time per database, on a thread of its own: a hung database holds one
+# thread, not the request threadpool, however often a probe asks.
 _in_flight: dict[int, Future[str]] = {}  # by engine, so each app reports its own database
 
 
@@ -45,7 +45,9 @@ async def readyz(request: Request) -> JSONResponse:
     engine: Engine = request.app.state.engine
     check = _in_flight.get(id(engine))
     if check is None or check.done():
-        check = _in_flight[id(engine)] = _checker.submit(_check_database, engine)
+        check = _in_flight[id(engine)] = run_in_daemon_thread(
+            lambda: _check_database(engine), "readyz"
+        )
     database = f"did not answer within {READY_TIMEOUT_SECONDS:g} s"
     with contextlib.suppress(TimeoutError):
         database = await asyncio.wait_for(

@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import anyio
+from starlette.routing import Match
 
 from signage.core.errors import Problem, problem_response
 
@@ -93,7 +94,12 @@ class RequestLimits:
             await _refuse(send, 413, _too_large())
             return
         json_route = method in _BODY_METHODS and path.startswith("/v1/")
-        if json_route and path not in _FORM_ROUTES and not _is_json(content_type):
+        if (
+            json_route
+            and path not in _FORM_ROUTES
+            and not _is_json(content_type)
+            and _has_route(scope)  # otherwise routing's own 404 or 405 is the answer
+        ):
             await _refuse(
                 send, 415, "Send the request body as JSON (Content-Type: application/json)"
             )
@@ -170,6 +176,13 @@ class RequestLimits:
             return message
 
         return guarded_receive
+
+
+def _has_route(scope: Scope) -> bool:
+    """Whether some route takes this method on this path (Starlette sets scope["app"])."""
+    app = scope.get("app")
+    routes = getattr(getattr(app, "router", None), "routes", ())
+    return any(route.matches(scope)[0] is Match.FULL for route in routes)
 
 
 def _too_large() -> str:

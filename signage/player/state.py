@@ -11,7 +11,7 @@ import contextlib
 import logging
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
 from signage import timing
+from signage.core.threads import run_in_daemon_thread
 from signage.core.versioning import read_version
 from signage.player.playlist import CompiledPlaylist, PlaylistInputs, compile_playlist
 from signage.schedules.timing_inputs import load_creatives, load_schedules, load_screens
@@ -138,7 +139,6 @@ class PlaylistState:
         self._checked_at = 0.0
         self._dirty = True
         self._start_lock = threading.Lock()
-        self._refresher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="playlists")
         self._refresh: Future[None] | None = None
         self._refresh_started = 0.0
         self._failure: str | None = None
@@ -189,7 +189,7 @@ class PlaylistState:
         with self._start_lock:
             if self._refresh is None or self._refresh.done():
                 self._refresh_started = time.monotonic()
-                self._refresh = self._refresher.submit(self._refresh_in_background)
+                self._refresh = run_in_daemon_thread(self._refresh_in_background, "playlists")
             return self._refresh
 
     async def for_poll(self) -> Snapshot | None:
@@ -227,5 +227,3 @@ class PlaylistState:
         # Idempotent: an app served twice (a test client and a live server) closes twice.
         if event.contains(OrmSession, "after_commit", self._on_commit):
             event.remove(OrmSession, "after_commit", self._on_commit)
-        # A refresh stuck on a hung database must not hold up shutdown.
-        self._refresher.shutdown(wait=False, cancel_futures=True)

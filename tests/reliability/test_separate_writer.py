@@ -62,3 +62,24 @@ def test_screen_added_by_a_separate_process_can_poll_within_a_second(
                 break
             time.sleep(0.05)
         assert status == 200, "the running server never saw the screen written by the script"
+
+
+def test_the_poll_still_answers_after_the_app_was_started_and_stopped_before(
+    app: object, world: World
+) -> None:
+    # A test client and then a live server may each run the same app's lifespan; stopping the
+    # first must not leave the poll unable to refresh (it once answered 500 after that).
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as first:  # type: ignore[arg-type]
+        venue = make_venue(first, world)
+        screen = first.post(
+            "/v1/screens",
+            json={"venue_id": venue["id"], "name": "Bar"},
+            headers=world.headers("partner_1"),
+        ).json()
+    with TestClient(app) as second:  # type: ignore[arg-type]
+        polled = second.get(
+            "/v1/player/playlist", headers={"Authorization": f"Bearer {screen['device_token']}"}
+        )
+    assert polled.status_code == 200, polled.text

@@ -220,10 +220,16 @@ def test_headers_that_never_finish_are_cut_with_408(
         assert httpx.get(f"{server.url}/healthz").status_code == 200
 
 
-def test_an_unsupported_method_with_a_body_is_405_not_415(client: TestClient, world: World) -> None:
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("TRACE", "/v1/creatives"), ("PUT", "/v1/creatives"), ("POST", "/v1/creatives/x/file")],
+)
+def test_an_unsupported_method_with_a_body_is_405_not_415(
+    client: TestClient, world: World, method: str, path: str
+) -> None:
     response = client.request(
-        "TRACE",
-        "/v1/creatives",
+        method,
+        path,
         content=b"--x\r\n\r\n--x--\r\n",
         headers={
             **world.headers("force_a_editor"),
