@@ -5,7 +5,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PYTEST_ARGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup runtime-packages test-packages run demo test lint format bench
+.PHONY: setup runtime-packages test-packages run demo test lint format bench assets
 
 $(UV):
 	python3 -m pip install --quiet --user "uv==$(UV_VERSION)" || python3 -m pip install --quiet "uv==$(UV_VERSION)"
@@ -56,3 +56,9 @@ bench: setup
 format: setup
 	$(UV) run ruff check --fix .
 	$(UV) run ruff format .
+
+# The console's front-end files (GOV.UK Frontend, htmx, Swagger UI, ReDoc) are committed copies
+# from the npm lock in signage/console/vendor; only changing a version needs node and npm.
+assets:
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq npm; }
+	python3 signage/console/vendor/update_assets.py
