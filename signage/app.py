@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from signage.auth.callers import load_caller
 from signage.campaigns.router import router as campaigns_router
+from signage.console.docs import install_docs
 from signage.core.config import Settings, get_settings
 from signage.core.db import create_db_engine
 from signage.core.errors import install_error_handlers
@@ -79,7 +80,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         playlist_state.close()
         engine.dispose()
 
-    app = FastAPI(title="signage", version="1", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="signage",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        # Served by signage/console/docs.py from files in the package, not from a CDN.
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.settings = settings
     app.state.engine = engine
     app.state.secret_key = secret_key
@@ -95,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         upload_min_bytes_per_second=settings.upload_min_bytes_per_second,
         max_concurrent_uploads=settings.max_concurrent_uploads,
     )
+    install_docs(app)
     for router in (
         health_router,
         auth_router,
