@@ -1,13 +1,18 @@
 """Run an app under a real uvicorn server in a background thread."""
 
+import os
+import shutil
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import httpx
 import uvicorn
 from fastapi import FastAPI
 
@@ -104,3 +109,36 @@ def restartable_server(app: Any) -> Iterator[RestartableServer]:
         yield server
     finally:
         server.stop()
+
+
+@contextmanager
+def signage_serve(cwd: Path, *args: str) -> Iterator[str]:
+    """`signage serve` as a real subprocess on the embedded default in ``cwd`` (no SIGNAGE_
+    settings from the environment), ready when /readyz says so; its URL."""
+    command = shutil.which("signage")
+    assert command is not None, "the signage console script is not installed"
+    port = free_port()
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SIGNAGE_")}
+    process = subprocess.Popen(
+        [command, "serve", "--port", str(port), *args],
+        cwd=cwd,
+        env=clean,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None, process.stdout.read() if process.stdout else ""
+            assert time.monotonic() < deadline, "signage serve did not become ready"
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

@@ -3,14 +3,13 @@
 import os
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.live import free_port
+from tests.live import signage_serve
 
 SIGNAGE = shutil.which("signage")
 
@@ -151,33 +150,9 @@ def test_migrate_works_from_any_directory(tmp_path: Path) -> None:
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[str]:
-    assert SIGNAGE is not None
     run_signage(tmp_path, "create-user", *ADMIN, "--organisation", "NTE Unit")
-    port = free_port()
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("SIGNAGE_")}
-    process = subprocess.Popen(
-        [SIGNAGE, "serve", "--port", str(port)],
-        cwd=tmp_path,
-        env=clean,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, process.stdout.read() if process.stdout else ""
-            assert time.monotonic() < deadline, "signage serve did not become ready"
-            time.sleep(0.1)
+    with signage_serve(tmp_path) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_serve_on_embedded_default_serves_docs_and_login(served: str) -> None:

@@ -1,2 +1,1 @@
-"""Organisations (national, forces, partners): the lowest domain; builds on `core` only.
-"""
+"""Organisations (national, forces, partners): the lowest domain; builds on `core` only."""

@@ -1,2 +1,1 @@
-"""Users, passwords, sign-in (throttled) and sign-out. Above `organisations`.
-"""
+"""Users, passwords, sign-in (throttled) and sign-out. Above `organisations`."""

@@ -1,2 +1,1 @@
-"""Venues: partners' pubs, clubs and takeaways, with opening hours. Above `organisations`.
-"""
+"""Venues: partners' pubs, clubs and takeaways, with opening hours. Above `organisations`."""
