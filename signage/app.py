@@ -13,6 +13,7 @@ from starlette.routing import Route
 from signage.auth.callers import load_caller
 from signage.campaigns.router import router as campaigns_router
 from signage.console.docs import install_docs
+from signage.console.router import install_console
 from signage.core.config import Settings, get_settings
 from signage.core.db import create_db_engine
 from signage.core.errors import install_error_handlers
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         reports_router,
     ):
         app.include_router(router)
+    install_console(app)
     # The poll bypasses FastAPI (see signage/player/hotpath.py), so it is described by hand.
     poll = PlaylistEndpoint(playlist_state, seen, settings.poll_after_seconds)
     app.router.routes.insert(0, Route("/v1/player/playlist", poll, methods=["GET", "HEAD"]))

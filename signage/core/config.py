@@ -51,6 +51,12 @@ class Settings(BaseSettings):
         description="Failed sign-ins from one client address in the window, over all accounts.",
     )
     login_throttle_seconds: int = Field(default=900, ge=1, le=86400)
+    console_idle_minutes: int = Field(
+        default=30, ge=1, le=24 * 60, description="A console session unused this long ends."
+    )
+    console_session_hours: int = Field(
+        default=12, ge=1, le=7 * 24, description="A console session ends this long after sign-in."
+    )
     pairings_per_address: int = Field(
         default=20,
         ge=1,

@@ -1,0 +1,239 @@
+"""The figures of the "Tonight" page, for the caller's area.
+
+- Screens online, offline and never seen: counted in SQL over the screens the caller may see
+  (the tenancy rule of signage.screens), with the status rule of ``screens.service.to_public``,
+  including what screens reported in the last few seconds and is not written yet.
+- Creatives waiting for approval: counted in SQL over the creatives the caller may see.
+- Schedules on air tonight: each schedule the caller may see (``schedules.service.list_for``),
+  through the engine (``timing.on_air_intervals``) from now until 06:00, at the venues of the
+  caller's area that have a screen it targets (``timing.targets``). A schedule's windows read
+  only the venue's timezone, and its nation or opening hours when they use bank holidays or
+  opening times, so each is computed once per distinct value of those, not once per venue.
+
+As with reach and calendars, the rows are read in one short session (`load_tonight`) and the
+engine runs on plain data with no session open (`compute_tonight`).
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta, tzinfo
+
+from sqlalchemy import case, func
+from sqlalchemy import select as select_columns
+from sqlmodel import Session, col
+
+from signage import timing
+from signage.campaigns.models import CAMPAIGN_ORGANISATION_KINDS
+from signage.core.tenancy import Caller, scoped_select, visible
+from signage.creatives.models import Creative, CreativeStatus
+from signage.schedules import service as schedules
+from signage.schedules.timing_inputs import (
+    load_creatives,
+    timing_schedules,
+    timing_screen,
+    timing_venue,
+)
+from signage.screens.models import Screen
+from signage.screens.seen import SeenBuffer
+from signage.timing.windows import merge_intervals
+from signage.venues.models import Venue
+
+Interval = tuple[datetime, datetime]
+NIGHT_ENDS = time(6, 0)
+_BANK_HOLIDAY_DAYS = frozenset({timing.BANK_HOLIDAY, timing.BANK_HOLIDAY_EVE})
+
+
+def night_end(now: datetime, zone: tzinfo) -> datetime:
+    """The next 06:00 on the console's clock: "tonight" runs until then."""
+    local = now.astimezone(zone)
+    day = local.date() if local.time() < NIGHT_ENDS else local.date() + timedelta(days=1)
+    return datetime.combine(day, NIGHT_ENDS, tzinfo=zone)
+
+
+# --- screens and approvals --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScreenCounts:
+    online: int
+    offline: int
+    never_seen: int
+
+    @property
+    def total(self) -> int:
+        return self.online + self.offline + self.never_seen
+
+
+def screen_counts(
+    session: Session, *, caller: Caller, now: datetime, offline_after: timedelta, seen: SeenBuffer
+) -> ScreenCounts:
+    scoped = visible(caller, Screen)
+    last_seen = col(Screen.last_seen_at)
+    cutoff = now - offline_after
+    total, online, never = session.execute(
+        select_columns(
+            func.count(),
+            func.count(case((last_seen >= cutoff, 1))),
+            func.count(case((last_seen.is_(None), 1))),
+        ).where(scoped)
+    ).one()
+    # Screens not online by the table may have reported since its last write (within seconds).
+    for screen_id, seen_at in session.execute(
+        select_columns(col(Screen.id), last_seen).where(
+            scoped, last_seen.is_(None) | (last_seen < cutoff)
+        )
+    ):
+        reported = seen.latest(screen_id)
+        if reported is not None and now - reported.at <= offline_after:
+            online += 1
+            never -= seen_at is None
+    return ScreenCounts(online=online, offline=total - online - never, never_seen=never)
+
+
+def waiting_for_approval(session: Session, *, caller: Caller) -> int | None:
+    """Creatives pending approval that the caller may see; None for partners (no campaigns)."""
+    if caller.organisation_kind not in CAMPAIGN_ORGANISATION_KINDS:
+        return None
+    count = session.execute(
+        select_columns(func.count())
+        .select_from(Creative)
+        .where(visible(caller, Creative), col(Creative.status) == CreativeStatus.pending)
+    ).scalar_one()
+    return int(count)
+
+
+# --- schedules on air tonight -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TonightInputs:
+    schedules: tuple[tuple[timing.Schedule, str], ...]  # (schedule, its name)
+    creatives: dict[str, timing.Creative]
+    screens: tuple[timing.Screen, ...]  # the caller's live screens
+
+
+def load_tonight(session: Session, *, caller: Caller) -> TonightInputs:
+    rows = schedules.list_for(session, caller=caller)
+    if not rows:
+        return TonightInputs((), {}, ())
+    names = {s.id: s.name for s in rows}
+    converted = timing_schedules(session, rows)
+    wanted = {c for s in converted for c in s.creative_ids}
+    creatives = load_creatives(session, wanted).creatives
+    screen_rows = session.execute(
+        select_columns(
+            col(Screen.id), col(Screen.venue_id), col(Screen.orientation), col(Screen.tags)
+        ).where(visible(caller, Screen))
+    ).all()
+    venue_ids = {row[1] for row in screen_rows}
+    venues = {
+        v.id: timing_venue(v)
+        for v in session.exec(scoped_select(caller, Venue))
+        if v.id in venue_ids
+    }
+    screens = tuple(
+        timing_screen(sid, venues[venue_id], orientation, tags)
+        for sid, venue_id, orientation, tags in screen_rows
+        if venue_id in venues
+    )
+    return TonightInputs(tuple((s, names[s.id]) for s in converted), creatives, screens)
+
+
+@dataclass(frozen=True)
+class TonightRow:
+    schedule_id: str
+    name: str
+    intervals: tuple[Interval, ...]
+    on_air_now: bool
+    playable: bool  # has a creative approved and valid tonight
+
+
+Place = tuple[str, str, tuple[timing.OpeningPeriod, ...]]
+
+
+class _Area:
+    """The caller's screens grouped for quick targeting: by venue, and venues by place."""
+
+    def __init__(self, screens: Iterable[timing.Screen]) -> None:
+        self.by_venue: dict[str, list[timing.Screen]] = defaultdict(list)
+        for screen in screens:
+            self.by_venue[screen.venue.id].append(screen)
+        self._places: dict[tuple[bool, bool], dict[Place, timing.Venue]] = {}
+        self._targeted: dict[tuple[timing.Target, bool, bool], dict[Place, timing.Venue]] = {}
+
+    @staticmethod
+    def place(venue: timing.Venue, reads_nation: bool, reads_hours: bool) -> Place:
+        return (
+            venue.timezone,
+            venue.nation if reads_nation else "",
+            venue.opening_hours if reads_hours else (),
+        )
+
+    def places(self, target: timing.Target, reads: tuple[bool, bool]) -> dict[Place, timing.Venue]:
+        """One venue for each distinct place where the target reaches a screen."""
+        key = (target, *reads)
+        found = self._targeted.get(key)
+        if found is None:
+            found = {}
+            for screens in self.by_venue.values():
+                venue = screens[0].venue
+                place = self.place(venue, *reads)
+                if place in found:
+                    continue
+                if any(timing.targets(target, s) for s in screens):
+                    found[place] = venue
+            self._targeted[key] = found
+        return found
+
+
+def _playable(
+    schedule: timing.Schedule, creatives: dict[str, timing.Creative], start: datetime, end: datetime
+) -> bool:
+    for creative_id in schedule.creative_ids:
+        creative = creatives.get(creative_id)
+        if creative is None or not creative.approved:
+            continue
+        if creative.valid_from is not None and creative.valid_from >= end:
+            continue
+        if creative.valid_until is not None and creative.valid_until <= start:
+            continue
+        return True
+    return False
+
+
+def compute_tonight(inputs: TonightInputs, *, now: datetime, until: datetime) -> list[TonightRow]:
+    """The schedules on air at some time in [now, until) somewhere in the area: on air now
+    first (ending soonest first), then by when they start. Pure: no session."""
+    area = _Area(inputs.screens)
+    rows: list[TonightRow] = []
+    for schedule, name in inputs.schedules:
+        reads = (
+            any(w.days & _BANK_HOLIDAY_DAYS for w in schedule.windows),
+            any(w.is_relative for w in schedule.windows),
+        )
+        found: list[Interval] = []
+        for venue in area.places(schedule.target, reads).values():
+            found.extend(
+                timing.on_air_intervals(schedule=schedule, venue=venue, start=now, end=until)
+            )
+        if not found:
+            continue
+        intervals = tuple(merge_intervals(found))
+        rows.append(
+            TonightRow(
+                schedule_id=schedule.id,
+                name=name,
+                intervals=intervals,
+                on_air_now=intervals[0][0] <= now,
+                playable=_playable(schedule, inputs.creatives, now, until),
+            )
+        )
+    rows.sort(
+        key=lambda r: (
+            not r.on_air_now,
+            r.intervals[0][1] if r.on_air_now else r.intervals[0][0],
+            r.name,
+        )
+    )
+    return rows

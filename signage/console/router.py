@@ -1,0 +1,29 @@
+"""The console's routes under /console, put together, and how the app takes them in."""
+
+from fastapi import APIRouter, FastAPI
+from starlette.responses import RedirectResponse, Response
+
+from signage.console import auth, tonight
+from signage.console.i18n import load_catalogues
+from signage.console.security import ConsoleSecurityHeaders
+
+router = APIRouter(include_in_schema=False)
+router.include_router(tonight.router)
+router.include_router(auth.router)
+
+# The site's front door is the console (integrators have /docs).
+root_router = APIRouter(include_in_schema=False)
+
+
+@root_router.get("/")
+def front_door() -> Response:
+    return RedirectResponse("/console", status_code=303)
+
+
+def install_console(app: FastAPI) -> None:
+    """Serve the console: its routes, the front door's redirect, and the security headers
+    on /console responses (only there: the API and the poll are untouched)."""
+    load_catalogues()
+    app.include_router(router)
+    app.include_router(root_router)
+    app.add_middleware(ConsoleSecurityHeaders)

@@ -1,0 +1,76 @@
+"""The home page, "Tonight": what is on air now and later tonight in the caller's area,
+screens online and offline, and creatives waiting for approval."""
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
+
+from signage.console.i18n import CONSOLE_TIMEZONE
+from signage.console.overview import (
+    compute_tonight,
+    load_tonight,
+    night_end,
+    screen_counts,
+    waiting_for_approval,
+)
+from signage.console.routing import (
+    ConsoleRoute,
+    SignedInDep,
+    VisitorDep,
+    existing_pages,
+    page_for,
+)
+from signage.console.templating import render
+from signage.core.db import read_session
+from signage.core.types import utcnow
+
+router = APIRouter(prefix="/console", route_class=ConsoleRoute)
+
+PAGE_SIZE = 50
+
+
+@router.get("")
+def tonight(
+    request: Request,
+    visitor: VisitorDep,
+    signed_in: SignedInDep,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> Response:
+    caller = signed_in.caller
+    settings = request.app.state.settings
+    now = utcnow()
+    until = night_end(now, CONSOLE_TIMEZONE)
+    with read_session(request.app.state.engine) as session:
+        counts = screen_counts(
+            session,
+            caller=caller,
+            now=now,
+            offline_after=timedelta(seconds=settings.screen_offline_after_seconds),
+            seen=request.app.state.seen,
+        )
+        waiting = waiting_for_approval(session, caller=caller)
+        inputs = load_tonight(session, caller=caller)
+    # The engine runs with the session closed.
+    rows = compute_tonight(inputs, now=now, until=until)
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    page = min(page, pages)
+    existing = existing_pages(request)
+    return render(
+        request,
+        "tonight.html",
+        page_for(request, visitor, current="/console"),
+        {
+            "now": now,
+            "until": until,
+            "counts": counts,
+            "waiting": waiting,
+            "rows": rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+            "row_count": len(rows),
+            "page_number": page,
+            "pages": pages,
+            "screens_link": "/console/screens" in existing,
+            "approvals_link": "/console/approvals" in existing,
+        },
+    )
