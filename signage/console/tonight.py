@@ -64,6 +64,9 @@ def tonight(
         {
             "now": now,
             "until": until,
+            # The night is named by the date it starts on (contract rule 2): at 02:00 on a
+            # Saturday, "tonight" is still Friday's.
+            "night": (until - timedelta(days=1)).date(),
             "counts": counts,
             "waiting": waiting,
             "rows": rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
