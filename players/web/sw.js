@@ -22,6 +22,7 @@ const SHELL_FILES = [
   "player.css",
   "js/main.js",
   "js/api.js",
+  "js/events.js",
   "js/media-cache.js",
   "js/pairing.js",
   "js/playlist.js",

@@ -1,5 +1,6 @@
 /* Plumbing for the v1 HTTP contract: the device token, its Authorization header, JSON POSTs
- * and the error code in an error body. */
+ * and the error code in an error body.
+ * May import: util.js. */
 import { STORE } from "./util.js";
 
 export const token = () => localStorage.getItem(STORE.token);

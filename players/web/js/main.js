@@ -11,11 +11,20 @@
  * Offline first: the last good playlist is kept in localStorage, the media in Cache Storage
  * (media-cache.js; served by sw.js), and proof-of-play records in IndexedDB until the server
  * has them. timeline.js decides what is due when; stage.js puts it on the screen.
+ *
+ * The modules import one another strictly downward, never in a circle (each one's header says
+ * what it may import), from the bottom up:
+ *   util.js, state.js, events.js  →  api.js  →  status.js, pairing.js, plays-queue.js
+ *   →  media-cache.js  →  stage.js  →  timeline.js  →  playlist.js  →  main.js
+ * A lower module that must reach up takes a callback (pairing's onPaired, stage's onScreen),
+ * reads a shared value from state.js, or raises an event (events.js) that main.js connects.
+ * May import: every module.
  */
 import { token } from "./api.js";
+import { on } from "./events.js";
 import { startPairing } from "./pairing.js";
 import { queuedPlays } from "./plays-queue.js";
-import { pollPlaylist, startPlaying } from "./playlist.js";
+import { pollPlaylist, schedulePoll, startPlaying, unpaired } from "./playlist.js";
 import { failedMedia, noteError, state } from "./state.js";
 import { tick } from "./timeline.js";
 import { STORE } from "./util.js";
@@ -57,6 +66,9 @@ window.signagePlayer = {
   },
 };
 
+on("unpaired", unpaired);
+on("poll-now", () => schedulePoll(0)); // rather than at the end of a backoff
+
 if ("serviceWorker" in navigator) {
   navigator.serviceWorker.register("sw.js", { scope: "./" }).catch(() => {
     noteError("service worker registration failed");
@@ -73,4 +85,4 @@ keepAwake();
 
 takeTokenFromAddress();
 if (token()) startPlaying();
-else startPairing();
+else startPairing(startPlaying);

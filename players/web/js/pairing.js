@@ -1,7 +1,8 @@
 /* Pairing (RFC 8628 device flow): POST /v1/player/pair for a code shown large on the screen,
- * then POST /v1/player/pair/poll until a partner claims it, and start playing with the token. */
+ * then POST /v1/player/pair/poll until a partner claims it, then store the token and call
+ * the caller's onPaired (playlist.js's startPlaying).
+ * May import: util.js, state.js, events.js, api.js. */
 import { errorCode, postJson } from "./api.js";
-import { startPlaying } from "./playlist.js";
 import { state } from "./state.js";
 import { $, backoff, PLAYER, sleep, STORE } from "./util.js";
 
@@ -27,7 +28,8 @@ export function endPairing() {
   hidePairing();
 }
 
-export async function startPairing() {
+/* Show a code until a partner claims it, then store the token and call onPaired(). */
+export async function startPairing(onPaired) {
   const run = ++pairingRun;
   showPairing(null, "Connecting…");
   let failures = 0;
@@ -55,7 +57,7 @@ export async function startPairing() {
     if (granted) {
       localStorage.setItem(STORE.token, granted.device_token);
       localStorage.setItem(STORE.screenId, granted.screen_id);
-      startPlaying();
+      onPaired();
       return;
     }
     // expired or refused: loop round for a fresh code

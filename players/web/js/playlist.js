@@ -1,12 +1,14 @@
 /* The playing side of the screen's life: start and stop playing, forget the screen when its
  * token stops working, and the playlist poll (GET /v1/player/playlist with If-None-Match),
- * keeping the last good body in localStorage so a restart plays without the server. */
+ * keeping the last good body in localStorage (and in shared.playlist, for stage.js) so a
+ * restart plays without the server.
+ * May import: every module but main.js. */
 import { authHeaders, token } from "./api.js";
 import { ensureMedia } from "./media-cache.js";
 import { endPairing, startPairing } from "./pairing.js";
 import { refreshQueuedCount, uploadPlays } from "./plays-queue.js";
 import { showIdle } from "./stage.js";
-import { state } from "./state.js";
+import { shared, state } from "./state.js";
 import { backOnline, sendStatus, sendStatusSoon, wentOffline } from "./status.js";
 import { finishPlay, setTimeline, stopTicking, tick } from "./timeline.js";
 import { $, backoff, jitter, readJson, STORE } from "./util.js";
@@ -14,7 +16,6 @@ import { $, backoff, jitter, readJson, STORE } from "./util.js";
 const STATUS_EVERY_MS = 3 * 60 * 1000;
 const UPLOAD_EVERY_MS = 60 * 1000;
 
-export let playlist = null; // the last good body
 let pollTimer = null;
 let pollFailures = 0;
 let statusTimer = null;
@@ -41,7 +42,7 @@ function stopPlaying() {
   clearInterval(statusTimer);
   clearInterval(uploadTimer);
   finishPlay(Date.now());
-  playlist = null;
+  shared.playlist = null;
   state.segmentStartsAt = null;
   state.creativeId = null;
   showIdle();
@@ -52,7 +53,7 @@ function stopPlaying() {
 export function unpaired() {
   stopPlaying(); // first: the play being cut is recorded under the screen it was shown on
   for (const key of Object.values(STORE)) localStorage.removeItem(key);
-  startPairing();
+  startPairing(startPlaying);
 }
 
 export function schedulePoll(ms) {
@@ -77,7 +78,7 @@ export async function pollPlaylist() {
 async function pollOnce() {
   const headers = authHeaders();
   const etag = localStorage.getItem(STORE.etag);
-  if (etag && playlist) headers["If-None-Match"] = etag;
+  if (etag && shared.playlist) headers["If-None-Match"] = etag;
   let response;
   try {
     response = await fetch("/v1/player/playlist", { headers, cache: "no-store" });
@@ -100,14 +101,14 @@ async function pollOnce() {
     else localStorage.removeItem(STORE.etag);
     applyPlaylist(body, true);
   } else if (response.status === 304) {
-    ensureMedia(playlist, false); // retry anything that failed to download before
+    ensureMedia(shared.playlist, false); // retry anything that failed to download before
   } else {
     return pollFailed(); // 5xx (or a surprise): keep playing what we have
   }
   pollFailures = 0;
   backOnline();
   uploadPlays();
-  const after = (playlist && playlist.poll_after_seconds) || 30;
+  const after = (shared.playlist && shared.playlist.poll_after_seconds) || 30;
   schedulePoll(jitter(after * 1000));
 }
 
@@ -118,7 +119,7 @@ function pollFailed() {
 }
 
 function applyPlaylist(body, fresh) {
-  playlist = body;
+  shared.playlist = body;
   if (body.screen_id) localStorage.setItem(STORE.screenId, body.screen_id);
   setTimeline(body.timeline || []);
   // Prune the media cache only against a body fresh from the server.

@@ -1,8 +1,10 @@
 /* Proof of play: each finished play is a record in IndexedDB ("signage-player", store
  * "plays") until POST /v1/player/plays (batches of at most 1000) has settled it, so plays made
- * offline or across restarts reach the server once it is back. */
+ * offline or across restarts reach the server once it is back. A 401 raises "unpaired", and
+ * any answer while offline raises "poll-now".
+ * May import: util.js, state.js, events.js, api.js. */
 import { authHeaders, postJson, token } from "./api.js";
-import { schedulePoll, unpaired } from "./playlist.js";
+import { raise } from "./events.js";
 import { noteError, state } from "./state.js";
 import { STORE } from "./util.js";
 
@@ -119,9 +121,9 @@ async function sendPlays(batch) {
   }
   state.lastUploadStatus = response.status;
   // Any answer at all means the server is back: poll now rather than at the end of a backoff.
-  if (state.offlineSince !== null) schedulePoll(0);
+  if (state.offlineSince !== null) raise("poll-now");
   if (response.status === 401) {
-    unpaired();
+    raise("unpaired");
     return false;
   }
   // 404 (a server without the endpoint yet), 5xx and the rest: keep them queued, retry later.

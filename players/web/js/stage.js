@@ -1,11 +1,11 @@
 /* The stage: two stacked layers (#layer-a, #layer-b) so the next item cross-fades in over the
  * current one, loading an image or a muted inline video into them, the idle screen, and what
- * happens when a file cannot be shown. */
+ * happens when a file cannot be shown. It finds each item's file in shared.playlist.
+ * May import: util.js, state.js, events.js, api.js, status.js, pairing.js, plays-queue.js,
+ * media-cache.js. */
 import { absolute, mediaSource } from "./media-cache.js";
-import { playlist } from "./playlist.js";
-import { failedMedia, noteError, state } from "./state.js";
+import { failedMedia, noteError, shared, state } from "./state.js";
 import { renderCorner, sendStatusSoon } from "./status.js";
-import { current } from "./timeline.js";
 import { $ } from "./util.js";
 
 const FADE_MS = 600; // matches .layer transition in player.css
@@ -49,9 +49,12 @@ function clearLayerAfter(layer, ms) {
   }, ms);
 }
 
-export async function show(item, offsetMs) {
+/* Put `item` up (a video joined `offsetMs` in). Once it is on the screen, onScreen() is called:
+ * the timeline marks its play shown, and answers false if that play has ended meanwhile. */
+export async function show(item, offsetMs, onScreen) {
   const seq = ++showSeq;
   const creativeId = item.creative_id;
+  const playlist = shared.playlist;
   const file = playlist && playlist.media ? playlist.media[creativeId] : null;
   $("idle").hidden = true;
   if (!file) {
@@ -60,7 +63,7 @@ export async function show(item, offsetMs) {
   const isVideo = file.mime_type.startsWith("video/");
   // The same image again (a one-item loop): leave it up, only the play record is new.
   if (!isVideo && front.dataset.creativeId === creativeId && front.classList.contains("shown")) {
-    return shown(seq, creativeId);
+    return shown(seq, creativeId, onScreen);
   }
   const layer = back;
   clearLayer(layer);
@@ -98,13 +101,11 @@ export async function show(item, offsetMs) {
   clearLayerAfter(old, FADE_MS + 50);
   back = old;
   front = layer;
-  shown(seq, creativeId);
+  shown(seq, creativeId, onScreen);
 }
 
-function shown(seq, creativeId) {
-  if (seq !== showSeq || !current) return;
-  current.shown = true;
-  current.startedAt = Date.now();
+function shown(seq, creativeId, onScreen) {
+  if (seq !== showSeq || !onScreen()) return;
   if (failedMedia.delete(creativeId)) renderCorner();
   if (state.creativeId !== creativeId) {
     state.creativeId = creativeId;

@@ -1,7 +1,8 @@
 /* Telling people how the screen is: the status corner (offline, failed media) on the screen,
- * and the status report (POST /v1/player/status) to the server. */
+ * and the status report (POST /v1/player/status) to the server; a 401 raises "unpaired".
+ * May import: util.js, state.js, events.js, api.js. */
 import { authHeaders, postJson, token } from "./api.js";
-import { unpaired } from "./playlist.js";
+import { raise } from "./events.js";
 import { failedMedia, noteError, recentErrors, state } from "./state.js";
 import { $, hhmm, PLAYER } from "./util.js";
 
@@ -59,7 +60,7 @@ export async function sendStatus() {
   }
   try {
     const response = await postJson("/v1/player/status", report, authHeaders());
-    if (response.status === 401) return unpaired();
+    if (response.status === 401) return raise("unpaired");
     if (response.ok) recentErrors.splice(0, report.errors.length);
   } catch {
     /* the poll reports being offline */

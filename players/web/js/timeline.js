@@ -1,6 +1,8 @@
 /* Timeline playback: which item of which segment is due now (every screen on the same
  * playlist agrees, since a segment's items loop from its starts_at), and the timer that
- * wakes at each boundary to put the next item up and record the one that ended. */
+ * wakes at each boundary to put the next item up and record the one that ended.
+ * May import: util.js, state.js, events.js, api.js, status.js, pairing.js, plays-queue.js,
+ * media-cache.js, stage.js. */
 import { recordPlay } from "./plays-queue.js";
 import { show, showIdle } from "./stage.js";
 import { state } from "./state.js";
@@ -10,7 +12,7 @@ const MAX_TIMER_MS = 60 * 1000; // re-check at least this often (clock changes, 
 
 let segments = [];
 let playTimer = null;
-export let current = null; // {slot, creativeId, startedAt, shown}
+let current = null; // {slot, creativeId, startedAt, shown}
 
 function parseTimeline(timeline) {
   return timeline.map((segment) => {
@@ -78,10 +80,19 @@ export function tick() {
   } else if (!current || current.slot !== at.slot) {
     finishPlay(now);
     current = { slot: at.slot, creativeId: at.item.creative_id, startedAt: now, shown: false };
-    show(at.item, now - at.itemStart);
+    show(at.item, now - at.itemStart, markShown);
   }
   const wait = Math.min(Math.max(at.until - Date.now(), 0), MAX_TIMER_MS);
   playTimer = setTimeout(tick, wait);
+}
+
+/* stage.js put the current item on the screen: its play counts from now. False if no play is
+ * current any more. */
+function markShown() {
+  if (!current) return false;
+  current.shown = true;
+  current.startedAt = Date.now();
+  return true;
 }
 
 export function stopTicking() {

@@ -1,6 +1,6 @@
 /* Constants and small helpers every other module shares: the player's name, the localStorage
- * keys, the DOM lookup, sleeping, jitter and backoff. It imports nothing, so it is ready
- * before any module that uses it runs. */
+ * keys, the DOM lookup, sleeping, jitter and backoff.
+ * May import: nothing. */
 
 export const PLAYER = "signage-web/1";
 export const STORE = {
