@@ -4,20 +4,24 @@
   (the tenancy rule of signage.screens), with the status rule of ``screens.service.to_public``,
   including what screens reported in the last few seconds and is not written yet.
 - Creatives waiting for approval: counted in SQL over the creatives the caller may see.
-- Schedules on air tonight: each schedule the caller may see (``schedules.service.list_for``),
-  through the engine (``timing.on_air_intervals``) from now until 06:00, at the venues of the
-  caller's area that have a screen it targets (``timing.targets``). A schedule's windows read
+- Schedules on air tonight: each schedule the caller may see (the schedules' tenancy rule, as
+  ``schedules.service.list_for`` applies it), through the engine (``timing.on_air_intervals``)
+  from now until 06:00, at the venues of the caller's area that have a screen it targets
+  (``timing.targets``). A schedule's windows read
   only the venue's timezone, and its nation or opening hours when they use bank holidays or
   opening times, so each is computed once per distinct value of those, not once per venue.
 
 As with reach and calendars, the rows are read in one short session (`load_tonight`) and the
-engine runs on plain data with no session open (`compute_tonight`).
+engine runs on plain data with no session open (`plan_night`). A night's plan is kept until
+the playlist inputs change (`NightPlans`), so most requests only apply "now" to it.
 """
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
+from typing import cast
 
 from sqlalchemy import case, func
 from sqlalchemy import select as select_columns
@@ -25,9 +29,9 @@ from sqlmodel import Session, col
 
 from signage import timing
 from signage.campaigns.models import CAMPAIGN_ORGANISATION_KINDS
-from signage.core.tenancy import Caller, scoped_select, visible
+from signage.core.tenancy import Caller, visible
 from signage.creatives.models import Creative, CreativeStatus
-from signage.schedules import service as schedules
+from signage.schedules.models import Schedule
 from signage.schedules.timing_inputs import (
     load_creatives,
     timing_schedules,
@@ -78,6 +82,8 @@ def screen_counts(
             func.count(case((last_seen.is_(None), 1))),
         ).where(scoped)
     ).one()
+    if not len(seen):
+        return ScreenCounts(online=online, offline=total - online - never, never_seen=never)
     # Screens not online by the table may have reported since its last write (within seconds).
     for screen_id, seen_at in session.execute(
         select_columns(col(Screen.id), last_seen).where(
@@ -114,9 +120,17 @@ class TonightInputs:
 
 
 def load_tonight(session: Session, *, caller: Caller) -> TonightInputs:
-    rows = schedules.list_for(session, caller=caller)
-    if not rows:
+    """The caller's schedules, their creatives and the caller's live screens, as the engine's
+    values. Rows are read as plain columns (timing_inputs' converters read attributes only):
+    building thousands of ORM objects would cost more than the engine does."""
+    schedule_rows = session.execute(
+        select_columns(*Schedule.__table__.columns)  # type: ignore[attr-defined]
+        .where(visible(caller, Schedule))
+        .order_by(col(Schedule.name), col(Schedule.id))
+    ).all()
+    if not schedule_rows:
         return TonightInputs((), {}, ())
+    rows = cast(list[Schedule], schedule_rows)
     names = {s.id: s.name for s in rows}
     converted = timing_schedules(session, rows)
     wanted = {c for s in converted for c in s.creative_ids}
@@ -127,11 +141,12 @@ def load_tonight(session: Session, *, caller: Caller) -> TonightInputs:
         ).where(visible(caller, Screen))
     ).all()
     venue_ids = {row[1] for row in screen_rows}
-    venues = {
-        v.id: timing_venue(v)
-        for v in session.exec(scoped_select(caller, Venue))
-        if v.id in venue_ids
-    }
+    venue_rows = session.execute(
+        select_columns(*Venue.__table__.columns).where(  # type: ignore[attr-defined]
+            visible(caller, Venue)
+        )
+    ).all()
+    venues = {v.id: timing_venue(cast(Venue, v)) for v in venue_rows if v.id in venue_ids}
     screens = tuple(
         timing_screen(sid, venues[venue_id], orientation, tags)
         for sid, venue_id, orientation, tags in screen_rows
@@ -159,7 +174,6 @@ class _Area:
         self.by_venue: dict[str, list[timing.Screen]] = defaultdict(list)
         for screen in screens:
             self.by_venue[screen.venue.id].append(screen)
-        self._places: dict[tuple[bool, bool], dict[Place, timing.Venue]] = {}
         self._targeted: dict[tuple[timing.Target, bool, bool], dict[Place, timing.Venue]] = {}
 
     @staticmethod
@@ -187,6 +201,41 @@ class _Area:
         return found
 
 
+@dataclass(frozen=True)
+class NightPlan:
+    """Each schedule's on-air intervals over a whole night, before "now" is applied."""
+
+    rows: tuple[tuple[timing.Schedule, str, tuple[Interval, ...]], ...]
+    creatives: dict[str, timing.Creative]
+
+
+def plan_night(inputs: TonightInputs, *, start: datetime, end: datetime) -> NightPlan:
+    """Every schedule on air at some time in [start, end) somewhere in the area. Pure: no
+    session. A schedule's intervals depend only on its windows and dates and on the place, so
+    schedules that share those (most share a few common nights) are computed once."""
+    area = _Area(inputs.screens)
+    computed: dict[tuple[object, ...], list[Interval]] = {}
+    rows: list[tuple[timing.Schedule, str, tuple[Interval, ...]]] = []
+    for schedule, name in inputs.schedules:
+        reads = (
+            any(w.days & _BANK_HOLIDAY_DAYS for w in schedule.windows),
+            any(w.is_relative for w in schedule.windows),
+        )
+        calendar = (schedule.windows, schedule.start_date, schedule.end_date)
+        found: list[Interval] = []
+        for place, venue in area.places(schedule.target, reads).items():
+            key = (*calendar, schedule.exclude_dates, place)
+            intervals = computed.get(key)
+            if intervals is None:
+                intervals = computed[key] = timing.on_air_intervals(
+                    schedule=schedule, venue=venue, start=start, end=end
+                )
+            found.extend(intervals)
+        if found:
+            rows.append((schedule, name, tuple(merge_intervals(found))))
+    return NightPlan(tuple(rows), inputs.creatives)
+
+
 def _playable(
     schedule: timing.Schedule, creatives: dict[str, timing.Creative], start: datetime, end: datetime
 ) -> bool:
@@ -202,38 +251,56 @@ def _playable(
     return False
 
 
-def compute_tonight(inputs: TonightInputs, *, now: datetime, until: datetime) -> list[TonightRow]:
-    """The schedules on air at some time in [now, until) somewhere in the area: on air now
-    first (ending soonest first), then by when they start. Pure: no session."""
-    area = _Area(inputs.screens)
+def tonight_rows(plan: NightPlan, *, now: datetime, until: datetime) -> list[TonightRow]:
+    """The plan from ``now`` on: on air now first (ending soonest first), then by start."""
     rows: list[TonightRow] = []
-    for schedule, name in inputs.schedules:
-        reads = (
-            any(w.days & _BANK_HOLIDAY_DAYS for w in schedule.windows),
-            any(w.is_relative for w in schedule.windows),
-        )
-        found: list[Interval] = []
-        for venue in area.places(schedule.target, reads).values():
-            found.extend(
-                timing.on_air_intervals(schedule=schedule, venue=venue, start=now, end=until)
-            )
-        if not found:
+    for schedule, name, intervals in plan.rows:
+        remaining = tuple((max(s, now), e) for s, e in intervals if e > now and s < until)
+        if not remaining:
             continue
-        intervals = tuple(merge_intervals(found))
         rows.append(
             TonightRow(
                 schedule_id=schedule.id,
                 name=name,
-                intervals=intervals,
-                on_air_now=intervals[0][0] <= now,
-                playable=_playable(schedule, inputs.creatives, now, until),
+                intervals=remaining,
+                on_air_now=remaining[0][0] <= now,
+                playable=_playable(schedule, plan.creatives, now, until),
             )
         )
-    rows.sort(
-        key=lambda r: (
-            not r.on_air_now,
-            r.intervals[0][1] if r.on_air_now else r.intervals[0][0],
-            r.name,
-        )
-    )
+    rows.sort(key=lambda r: (not r.on_air_now, r.intervals[0][1 if r.on_air_now else 0], r.name))
     return rows
+
+
+def compute_tonight(inputs: TonightInputs, *, now: datetime, until: datetime) -> list[TonightRow]:
+    return tonight_rows(plan_night(inputs, start=now, end=until), now=now, until=until)
+
+
+class NightPlans:
+    """Plans kept per (area, version of the playlist inputs, night), most recent first.
+
+    The version (signage.core.versioning) changes with any edit of a schedule, creative,
+    venue, screen or organisation, so a kept plan is never stale: an edit is a new key. A plan
+    covers the whole night, so one serves every request until 06:00."""
+
+    def __init__(self, size: int = 64) -> None:
+        self._size = size
+        self._plans: OrderedDict[tuple[object, ...], NightPlan] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[object, ...]) -> NightPlan | None:
+        with self._lock:
+            plan = self._plans.get(key)
+            if plan is not None:
+                self._plans.move_to_end(key)
+            return plan
+
+    def put(self, key: tuple[object, ...], plan: NightPlan) -> None:
+        with self._lock:
+            self._plans[key] = plan
+            while len(self._plans) > self._size:
+                self._plans.popitem(last=False)
+
+
+def area_key(caller: Caller) -> tuple[object, ...]:
+    """What the tenancy rules of schedules, venues and screens read of a caller."""
+    return (caller.organisation_id, caller.organisation_kind, caller.role)

@@ -5,6 +5,7 @@ from starlette.responses import RedirectResponse, Response
 
 from signage.console import auth, tonight
 from signage.console.i18n import load_catalogues
+from signage.console.overview import NightPlans
 from signage.console.security import ConsoleSecurityHeaders
 
 router = APIRouter(include_in_schema=False)
@@ -24,6 +25,7 @@ def install_console(app: FastAPI) -> None:
     """Serve the console: its routes, the front door's redirect, and the security headers
     on /console responses (only there: the API and the poll are untouched)."""
     load_catalogues()
+    app.state.console_plans = NightPlans()
     app.include_router(router)
     app.include_router(root_router)
     app.add_middleware(ConsoleSecurityHeaders)

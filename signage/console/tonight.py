@@ -9,10 +9,14 @@ from starlette.responses import Response
 
 from signage.console.i18n import CONSOLE_TIMEZONE
 from signage.console.overview import (
-    compute_tonight,
+    NightPlan,
+    NightPlans,
+    area_key,
     load_tonight,
     night_end,
+    plan_night,
     screen_counts,
+    tonight_rows,
     waiting_for_approval,
 )
 from signage.console.routing import (
@@ -25,6 +29,7 @@ from signage.console.routing import (
 from signage.console.templating import render
 from signage.core.db import read_session
 from signage.core.types import utcnow
+from signage.core.versioning import read_version
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute)
 
@@ -51,9 +56,17 @@ def tonight(
             seen=request.app.state.seen,
         )
         waiting = waiting_for_approval(session, caller=caller)
-        inputs = load_tonight(session, caller=caller)
-    # The engine runs with the session closed.
-    rows = compute_tonight(inputs, now=now, until=until)
+        # Read before the inputs: a plan is never kept under a version older than its data.
+        key = (*area_key(caller), read_version(session.connection()), until)
+        plans: NightPlans = request.app.state.console_plans
+        plan: NightPlan | None = plans.get(key)
+        inputs = load_tonight(session, caller=caller) if plan is None else None
+    if plan is None:
+        assert inputs is not None
+        # The engine runs with the session closed.
+        plan = plan_night(inputs, start=until - timedelta(days=1), end=until)
+        plans.put(key, plan)
+    rows = tonight_rows(plan, now=now, until=until)
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     page = min(page, pages)
     existing = existing_pages(request)

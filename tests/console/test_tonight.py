@@ -197,3 +197,28 @@ def test_times_are_on_the_console_clock_in_summer(
     assert "Friday, 3 July 2026" in html
     assert "From 21:30 until 06:00" in html
     assert "until 04:00" in html
+
+
+def test_an_edit_shows_at_once_though_the_night_is_kept(
+    estate: dict[str, Any], client: TestClient, world: World
+) -> None:
+    assert "Walk Away evenings" in _tonight(client, world, "force_a_editor")
+    campaign = make_campaign(client, world, name="New")
+    creative = upload_creative(client, world, campaign["id"], content=png_bytes(160, 90))
+    windows = [{"days": ALL_DAYS, "start": "22:00", "end": "23:00"}]
+    _schedule(client, world, "force_a_editor", creative["id"], "Added just now", windows=windows)
+    assert "Added just now" in " ".join(client.get("/console").text.split())
+
+
+def test_the_kept_night_follows_the_clock(
+    estate: dict[str, Any], client: TestClient, world: World
+) -> None:
+    html = _tonight(client, world, "force_a_editor")
+    late = html[html.index("Taxi marshals late") :]
+    assert "Later tonight" in late[:400]
+    # Two hours on (so signed in afresh: the first session has been idle too long).
+    with time_machine.travel(FRIDAY_NIGHT.replace(hour=23, minute=30), tick=False):
+        html = _tonight(client, world, "force_a_editor")
+    late = html[html.index("Taxi marshals late") :]
+    assert "On air now" in late[:400]
+    assert "until 02:00" in late[:400]

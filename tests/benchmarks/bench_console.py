@@ -1,0 +1,110 @@
+"""Benchmark of the console's home page: `uv run python tests/benchmarks/bench_console.py`.
+
+Seeds a fleet (default 10,000 screens in 2,000 venues with 40 distinct opening hours, under
+1,000 schedules; see tests/schedules/fleet.py) in a fresh SQLite database (or
+`--database-url` for an empty PostgreSQL one) and times `GET /console` ("Tonight") in
+process, for a national editor (every schedule and screen) and for the venues' partner (every
+screen, no schedules), printing the median and worst of `--repeat` requests. A third of the
+screens have been seen recently, a third long ago, a third never.
+"""
+
+import argparse
+import statistics
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+from sqlmodel import Session, col
+
+from signage.app import create_app
+from signage.console import sessions
+from signage.core.config import Settings
+from signage.core.db import create_db_engine
+from signage.core.migrate import upgrade_to_head
+from signage.core.roles import OrganisationKind, Role
+from signage.core.types import utcnow
+from signage.organisations.models import Organisation
+from signage.screens.models import Screen
+from signage.users.models import User
+from tests.schedules.fleet import seed_fleet
+
+SECRET = "benchmark-secret-key-benchmark-secret-key"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database-url")
+    parser.add_argument("--screens", type=int, default=10_000)
+    parser.add_argument("--venues", type=int, default=2_000)
+    parser.add_argument("--configurations", type=int, default=40)
+    parser.add_argument("--schedules", type=int, default=1_000)
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp())
+    url = args.database_url or f"sqlite:///{folder / 'signage.db'}"
+    upgrade_to_head(url)
+    engine = create_db_engine(url)
+    with Session(engine, expire_on_commit=False) as session:
+        national = Organisation(name="National", kind=OrganisationKind.national)
+        forces = [Organisation(name=f"Force {i}", kind=OrganisationKind.force) for i in range(4)]
+        partner = Organisation(name="Partner", kind=OrganisationKind.partner)
+        session.add_all([national, *forces, partner])
+        session.flush()
+        editor = User(
+            email="e@example.org", password_hash="x", role=Role.editor, organisation_id=national.id
+        )
+        operator = User(
+            email="p@example.org", password_hash="x", role=Role.partner, organisation_id=partner.id
+        )
+        session.add_all([editor, operator])
+        session.commit()
+    started = time.perf_counter()
+    fleet = seed_fleet(
+        engine,
+        owner_id=national.id,
+        editor_id=editor.id,
+        partner_id=partner.id,
+        force_ids=[f.id for f in forces],
+        screens=args.screens,
+        venues=args.venues,
+        configurations=args.configurations,
+        extra_schedules=max(0, args.schedules - 7),
+    )
+    now = utcnow()
+    with Session(engine) as session:
+        thirds = len(fleet.screen_ids) // 3
+        for ids, seen in (
+            (fleet.screen_ids[:thirds], now),
+            (fleet.screen_ids[thirds : 2 * thirds], now - timedelta(days=2)),
+        ):
+            session.execute(update(Screen).where(col(Screen.id).in_(ids)).values(last_seen_at=seen))
+        session.commit()
+    print(f"seeded in {time.perf_counter() - started:.1f} s")
+    settings = Settings(
+        data_dir=folder / "data", database_url=url, secret_key=SECRET, run_jobs=False
+    )
+    app = create_app(settings)
+    with TestClient(app) as client:
+        for label, user in (("national editor", editor), ("partner", operator)):
+            cookie = sessions.start(app.state.engine, user_id=user.id, settings=settings)
+            client.cookies.set(
+                "console_session", cookie, domain="testserver.local", path="/console"
+            )
+            times = []
+            for _ in range(args.repeat):
+                began = time.perf_counter()
+                response = client.get("/console")
+                times.append((time.perf_counter() - began) * 1000)
+                assert response.status_code == 200, response.text
+            print(
+                f"GET /console as {label}: median {statistics.median(times):.1f} ms, "
+                f"worst {max(times):.1f} ms ({len(response.content)} bytes)"
+            )
+            client.cookies.clear()
+
+
+if __name__ == "__main__":
+    main()
