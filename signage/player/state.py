@@ -29,6 +29,8 @@ from signage.schedules.timing_inputs import load_creatives, load_schedules, load
 CHECK_EVERY_SECONDS = 0.5
 # How long a poll waits for a refresh that is due before serving the snapshot it has.
 FRESH_WAIT_SECONDS = 0.5
+# How long a poll waits for a refresh whose database has answered (reading and compiling).
+LOAD_WAIT_SECONDS = 5.0
 # How long the first polls wait for the first snapshot before answering 503.
 FIRST_LOAD_WAIT_SECONDS = 5.0
 # After a failed refresh, the last good snapshot serves this long before the next try.
@@ -141,6 +143,7 @@ class PlaylistState:
         self._start_lock = threading.Lock()
         self._refresh: Future[None] | None = None
         self._refresh_started = 0.0
+        self._answered_at = -1.0
         self._failure: str | None = None
         self._failed_at = 0.0
         event.listen(OrmSession, "after_commit", self._on_commit)
@@ -164,6 +167,7 @@ class PlaylistState:
         self._dirty = False
         with self._engine.connect() as connection:
             version = read_version(connection)
+        self._answered_at = time.monotonic()  # the database is answering: worth waiting for
         if self._snapshot is None or version != self._snapshot.version:
             self._snapshot = load_snapshot(self._engine)
         self._checked_at = time.monotonic()
@@ -203,11 +207,23 @@ class PlaylistState:
             return snapshot
         if self.needs_check():
             refresh = self._start_refresh()
-            budget = FRESH_WAIT_SECONDS if snapshot is not None else FIRST_LOAD_WAIT_SECONDS
-            remaining = self._refresh_started + budget - time.monotonic()
-            if remaining > 0 and not refresh.done():
+            waited = asyncio.shield(asyncio.wrap_future(refresh))
+            while not refresh.done():
+                # Until the database has answered this refresh's first query, wait only
+                # briefly (it may be down or hung); once it has, the rest is reading and
+                # compiling, worth waiting for so that an edit is served at once, even on a
+                # busy machine.
+                answered = self._answered_at >= self._refresh_started
+                if snapshot is None:
+                    budget = FIRST_LOAD_WAIT_SECONDS
+                else:
+                    budget = LOAD_WAIT_SECONDS if answered else FRESH_WAIT_SECONDS
+                remaining = self._refresh_started + budget - time.monotonic()
+                if remaining <= 0:
+                    break
+                step = remaining if answered or snapshot is None else min(remaining, 0.05)
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(refresh)), remaining)
+                    await asyncio.wait_for(asyncio.shield(waited), step)
         return self._snapshot
 
     @property
