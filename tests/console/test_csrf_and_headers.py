@@ -1,7 +1,13 @@
 """CSRF on every console form, and the console's security headers (on the console only)."""
 
-from fastapi.testclient import TestClient
+from typing import Annotated
 
+import pytest
+from fastapi import APIRouter, Depends, FastAPI, Form
+from fastapi.testclient import TestClient
+from starlette.responses import PlainTextResponse, Response
+
+from signage.console.routing import ConsoleRoute, SignedInDep, check_csrf
 from signage.console.security import CONTENT_SECURITY_POLICY
 from tests.console.console_helpers import email_of, signed_in
 from tests.factories import PASSWORD, World
@@ -86,3 +92,33 @@ def test_pages_have_no_inline_script_or_style(client: TestClient, world: World) 
         )
         assert " style=" not in html
         assert "<style" not in html
+
+
+@pytest.fixture
+def form_page(app: FastAPI) -> str:
+    """A POST page as later console areas declare theirs: the router checks every form."""
+    area = APIRouter(
+        prefix="/console", route_class=ConsoleRoute, dependencies=[Depends(check_csrf)]
+    )
+
+    @area.post("/test-form")
+    def save(signed_in: SignedInDep, note: Annotated[str, Form()] = "") -> Response:
+        return PlainTextResponse(f"saved {note} for {signed_in.caller.email}")
+
+    app.include_router(area)
+    return "/console/test-form"
+
+
+def test_an_area_form_needs_the_token(client: TestClient, world: World, form_page: str) -> None:
+    token = signed_in(client, world, "force_a_editor")
+    assert client.post(form_page, data={"note": "x"}).status_code == 403
+    assert client.post(form_page, data={"note": "x", "csrf_token": "nope"}).status_code == 403
+    done = client.post(form_page, data={"note": "x", "csrf_token": token})
+    assert done.status_code == 200
+    assert done.text == "saved x for force.a.editor@example.org"
+
+
+def test_an_area_form_signed_out_goes_to_sign_in(client: TestClient, form_page: str) -> None:
+    response = client.post(form_page, data={"note": "x"}, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/console/sign-in"
