@@ -126,6 +126,7 @@ def _serious_violations(page: Page) -> list[str]:
 def test_keyboard_only_sign_in(page: Page, world: World) -> None:
     page.goto("/console")
     assert page.url.endswith("/console/sign-in")
+    _screenshot(page, "sign-in")
     for _ in range(12):
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.id") == "email":
