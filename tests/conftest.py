@@ -105,6 +105,8 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 def app(settings: Settings) -> Iterator[FastAPI]:
     application = create_app(settings)
     yield application
+    # Unhooks the app's commit listener even when no lifespan ran (the engine alone is not it).
+    application.state.playlist_state.close()
     application.state.engine.dispose()
 
 

@@ -17,6 +17,9 @@ from sqlmodel import Field, SQLModel
 
 _tracked: dict[type[Any], frozenset[str]] = {}
 
+# The session flag that says the transaction being committed changed what screens show.
+CHANGED = "playlists_changed"
+
 
 class StateVersion(SQLModel, table=True):
     __tablename__ = "state_version"
@@ -52,8 +55,15 @@ def _changes_playlists(session: OrmSession) -> bool:
 def _bump_on_change(session: OrmSession, _flush: UOWTransaction, _instances: Any) -> None:
     if _changes_playlists(session):
         bump(session.connection())
-        # Read after commit by this process's playlist state, so it refreshes without waiting.
-        session.info["playlists_changed"] = True
+        # Read after commit by this process's playlist state(s), so they refresh without waiting.
+        # Every listener reads it (none may take it away from the others); it is cleared when
+        # the session's next transaction begins.
+        session.info[CHANGED] = True
+
+
+@event.listens_for(OrmSession, "after_begin")
+def _forget_committed_change(session: OrmSession, _transaction: Any, _connection: Any) -> None:
+    session.info.pop(CHANGED, None)
 
 
 def bump(connection: Connection) -> None:

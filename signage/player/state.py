@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from signage import timing
 from signage.core.threads import run_in_daemon_thread
-from signage.core.versioning import read_version
+from signage.core.versioning import CHANGED, read_version
 from signage.player.playlist import CompiledPlaylist, PlaylistInputs, compile_playlist
 from signage.schedules.timing_inputs import load_creatives, load_schedules, load_screens
 
@@ -150,7 +150,7 @@ class PlaylistState:
 
     def _on_commit(self, session: OrmSession) -> None:
         # A writer session is bound to an option engine sharing this engine's pool.
-        changed = session.info.pop("playlists_changed", False)
+        changed = session.info.get(CHANGED, False)
         if changed and session.get_bind().engine.pool is self._engine.pool:
             self._dirty = True
 

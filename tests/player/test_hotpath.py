@@ -272,3 +272,46 @@ def test_an_edit_that_changes_nothing_shown_keeps_the_etag(
         "/v1/player/playlist", headers={**headers, "If-None-Match": before.headers["etag"]}
     )
     assert after.status_code == 304
+
+
+def test_an_edit_is_served_at_once_whatever_other_playlist_states_listen(
+    settings: Settings, tmp_path: Any
+) -> None:
+    # Another process-level playlist state registered first (another app in the same process,
+    # as in a test suite) once took this commit's "changed" flag for itself, so this app's
+    # poll kept the old snapshot for up to half a second.
+    from signage.core.db import create_db_engine
+    from signage.player.state import PlaylistState
+    from tests.conftest import SECRET
+    from tests.factories import make_campaign, post_creative
+
+    other_engine = create_db_engine(f"sqlite:///{tmp_path / 'other.db'}")
+    other = PlaylistState(other_engine)
+    application = create_app(settings)
+    try:
+        with TestClient(application) as client:
+            world = World.build(application.state.engine, secret=SECRET)
+            campaign = make_campaign(client, world)
+            creative = post_creative(client, world, campaign["id"], content=png_bytes(160, 90))
+            client.post(
+                f"/v1/creatives/{creative.json()['id']}/approve",
+                headers=world.headers("force_a_approver"),
+            )
+            screen = make_screen(client, world, make_venue(client, world)["id"])
+            schedule = on_air_now(client, world, creative.json()["id"])
+            headers = device(screen["device_token"])
+            before = client.get("/v1/player/playlist", headers=headers)
+            deleted = client.delete(
+                f"/v1/schedules/{schedule['id']}", headers=world.headers("force_a_editor")
+            )
+            assert deleted.status_code == 204
+            after = client.get(
+                "/v1/player/playlist",
+                headers={**headers, "If-None-Match": before.headers["etag"]},
+            )
+            assert after.status_code == 200
+    finally:
+        other.close()
+        application.state.playlist_state.close()
+        application.state.engine.dispose()
+        other_engine.dispose()
