@@ -22,13 +22,14 @@ from starlette.responses import Response
 from signage.campaigns.models import CAMPAIGN_ORGANISATION_KINDS
 from signage.console.i18n import N_
 from signage.console.routing import ConsoleRoute, SignedInDep, VisitorDep, check_csrf, page_for
+from signage.console.screen_pages import creative_names
+from signage.console.screen_pages import router as screen_pages
 from signage.console.templating import render
 from signage.console.venues import KIND_LABELS
 from signage.core.db import read_session
 from signage.core.roles import OrganisationKind
 from signage.core.tenancy import Caller, visible
 from signage.core.types import utcnow
-from signage.creatives.models import Creative
 from signage.organisations import service as organisations
 from signage.screens import service
 from signage.screens.models import Screen, ScreenPublic
@@ -36,6 +37,8 @@ from signage.screens.seen import SeenBuffer
 from signage.venues.models import Venue, VenueKind
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, dependencies=[Depends(check_csrf)])
+# A screen's own pages (Add screen first: "/screens/add" is not a screen id).
+router.include_router(screen_pages)
 
 AREA = "/console/screens"
 PAGE_SIZE = 50
@@ -147,18 +150,6 @@ def fleet_page(
         )
         for p, venue_name, kind in public
     ], int(total)
-
-
-def creative_names(session: Session, ids: set[str | None]) -> dict[str, str]:
-    """The names of the creatives these screens report playing: what the screen itself shows
-    in public, so named for whoever runs the screen."""
-    wanted = {i for i in ids if i}
-    if not wanted:
-        return {}
-    found = session.execute(
-        select_columns(col(Creative.id), col(Creative.name)).where(col(Creative.id).in_(wanted))
-    )
-    return {str(creative_id): str(name) for creative_id, name in found.tuples()}
 
 
 def _parse_sort(sort: str) -> tuple[str, bool]:

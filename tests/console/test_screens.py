@@ -12,7 +12,16 @@ from sqlalchemy import Engine, event
 
 from signage.core.types import utcnow
 from tests.console.console_helpers import signed_in
-from tests.factories import World, make_screen, make_venue
+from tests.factories import (
+    World,
+    make_campaign,
+    make_screen,
+    make_venue,
+    schedule_body,
+    upload_creative,
+)
+
+ALL_DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 ROW = re.compile(r'<a class="govuk-link" href="/console/screens/([^"/]+)">([^<]+)</a>')
 
@@ -140,3 +149,195 @@ def test_last_seen_reported_in_the_buffer_counts(
     page = client.get("/console/screens")
     first_row = page.text.split('href="/console/screens/' + screen["id"], 1)[1].split("</tr>")[0]
     assert "Online" in first_row
+
+
+# --- Add screen, a screen's page ----------------------------------------------------------------
+
+
+def _pair(client: TestClient) -> dict[str, Any]:
+    started = client.post("/v1/player/pair", json={"orientation": "portrait", "player": "web/1"})
+    assert started.status_code == 201, started.text
+    pairing: dict[str, Any] = started.json()
+    return pairing
+
+
+def _claim(client: TestClient, token: str, venue_id: str, code: str) -> Any:
+    return client.post(
+        "/console/screens/add",
+        data={
+            "csrf_token": token,
+            "user_code": code,
+            "venue_id": venue_id,
+            "name": "Front bar",
+            "tags": "front bar, downstairs",
+        },
+        follow_redirects=False,
+    )
+
+
+def test_add_screen_claims_the_code_shown_on_the_screen(client: TestClient, world: World) -> None:
+    venue = make_venue(client, world)
+    pairing = _pair(client)
+    token = signed_in(client, world, "partner_1")
+    form = client.get("/console/screens/add")
+    assert "Code shown on the screen" in form.text
+    added = _claim(client, token, venue["id"], pairing["user_code"].lower().replace("-", " "))
+    assert added.status_code == 303, added.text
+    screen_id = added.headers["location"].rsplit("/", 1)[1]
+    api = client.get(f"/v1/screens/{screen_id}", headers=world.headers("partner_1")).json()
+    assert api["name"] == "Front bar"
+    assert api["tags"] == ["downstairs", "front bar"]
+    assert api["orientation"] == "portrait"
+    collected = client.post("/v1/player/pair/poll", json={"device_code": pairing["device_code"]})
+    assert collected.status_code == 200, collected.text
+    page = client.get(f"/console/screens/{screen_id}")
+    assert page.status_code == 200
+    assert "What plays tonight" in page.text
+
+
+def test_a_wrong_code_is_an_error_on_the_code_field(client: TestClient, world: World) -> None:
+    venue = make_venue(client, world)
+    token = signed_in(client, world, "partner_1")
+    answer = _claim(client, token, venue["id"], "AAAA-2222")
+    assert answer.status_code == 404
+    assert 'href="#user_code"' in answer.text
+    assert "no screen is waiting with that pairing code" in answer.text
+
+
+def test_wrong_codes_are_throttled_as_over_the_api(
+    app: FastAPI, client: TestClient, world: World
+) -> None:
+    venue = make_venue(client, world)
+    token = signed_in(client, world, "partner_1")
+    limit = app.state.settings.max_claim_failures
+    for _ in range(limit):
+        assert _claim(client, token, venue["id"], "AAAA-2222").status_code == 404
+    refused = _claim(client, token, venue["id"], _pair(client)["user_code"])
+    assert refused.status_code == 429
+    assert "too many wrong pairing codes" in refused.text
+    assert int(refused.headers["retry-after"]) > 0
+    # The API counts the same failures.
+    api = client.post(
+        "/v1/screens/claim",
+        json={"user_code": "AAAA-2222", "venue_id": venue["id"], "name": "x"},
+        headers=world.headers("partner_1"),
+    )
+    assert api.status_code == 429
+
+
+def test_a_force_cannot_add_screens(client: TestClient, world: World) -> None:
+    venue = make_venue(client, world)
+    token = signed_in(client, world, "force_a_editor")
+    assert client.get("/console/screens/add").status_code == 403
+    assert _claim(client, token, venue["id"], _pair(client)["user_code"]).status_code == 403
+
+
+def test_a_partner_renames_and_tags_a_screen(client: TestClient, world: World) -> None:
+    screen = make_screen(client, world, make_venue(client, world)["id"])
+    token = signed_in(client, world, "partner_1")
+    saved = client.post(
+        f"/console/screens/{screen['id']}",
+        data={"csrf_token": token, "name": "Snug", "tags": "quiet, snug"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    api = client.get(f"/v1/screens/{screen['id']}", headers=world.headers("partner_1")).json()
+    assert (api["name"], api["tags"]) == ("Snug", ["quiet", "snug"])
+    bad = client.post(
+        f"/console/screens/{screen['id']}", data={"csrf_token": token, "name": " ", "tags": "!"}
+    )
+    assert bad.status_code == 422
+    assert 'href="#name"' in bad.text
+    assert 'href="#tags"' in bad.text
+
+
+def test_rotating_the_token_shows_it_once_uncached(client: TestClient, world: World) -> None:
+    screen = make_screen(client, world, make_venue(client, world)["id"])
+    token = signed_in(client, world, "partner_1")
+    rotated = client.post(f"/console/screens/{screen['id']}/token", data={"csrf_token": token})
+    assert rotated.status_code == 200
+    assert "no-store" in rotated.headers["cache-control"]
+    new = re.search(r'<code id="device-token">([^<]+)</code>', rotated.text)
+    assert new
+    old = client.get(
+        "/v1/player/playlist", headers={"Authorization": f"Bearer {screen['device_token']}"}
+    )
+    assert old.status_code == 401
+    fresh = client.get("/v1/player/playlist", headers={"Authorization": f"Bearer {new[1]}"})
+    assert fresh.status_code == 200
+    assert new[1] not in client.get(f"/console/screens/{screen['id']}").text
+
+
+def test_revoking_asks_first_then_revokes(client: TestClient, world: World) -> None:
+    screen = make_screen(client, world, make_venue(client, world)["id"])
+    token = signed_in(client, world, "partner_1")
+    confirm = client.get(f"/console/screens/{screen['id']}/revoke")
+    assert confirm.status_code == 200
+    assert "Yes, revoke this screen" in confirm.text
+    done = client.post(
+        f"/console/screens/{screen['id']}/revoke",
+        data={"csrf_token": token},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    assert client.get(f"/console/screens/{screen['id']}").status_code == 404
+    api = client.get(f"/v1/screens/{screen['id']}", headers=world.headers("partner_1"))
+    assert api.status_code == 404
+
+
+def test_another_partners_screen_is_not_found(client: TestClient, world: World) -> None:
+    screen = make_screen(client, world, make_venue(client, world, "partner_2")["id"], "partner_2")
+    token = signed_in(client, world, "partner_1")
+    for path in ("", "/revoke"):
+        assert client.get(f"/console/screens/{screen['id']}{path}").status_code == 404
+    for path in ("", "/token", "/revoke"):
+        posted = client.post(
+            f"/console/screens/{screen['id']}{path}", data={"csrf_token": token, "name": "x"}
+        )
+        assert posted.status_code == 404, path
+
+
+def test_a_force_reads_a_screen_but_cannot_change_it(client: TestClient, world: World) -> None:
+    screen = make_screen(client, world, make_venue(client, world)["id"])
+    token = signed_in(client, world, "force_a_editor")
+    page = client.get(f"/console/screens/{screen['id']}")
+    assert page.status_code == 200
+    assert "What plays tonight" in page.text
+    assert 'method="post" action="/console/screens/' not in page.text
+    assert client.get(f"/console/screens/{screen['id']}/revoke").status_code == 403
+    for path in ("", "/token", "/revoke"):
+        posted = client.post(
+            f"/console/screens/{screen['id']}{path}", data={"csrf_token": token, "name": "x"}
+        )
+        assert posted.status_code == 403, path
+
+
+def test_screen_forms_need_the_csrf_token(client: TestClient, world: World) -> None:
+    screen = make_screen(client, world, make_venue(client, world)["id"])
+    signed_in(client, world, "partner_1")
+    for path in ("", "/token", "/revoke"):
+        posted = client.post(f"/console/screens/{screen['id']}{path}", data={"name": "x"})
+        assert posted.status_code == 403, path
+    assert client.post("/console/screens/add", data={"user_code": "x"}).status_code == 403
+    api = client.get(f"/v1/screens/{screen['id']}", headers=world.headers("partner_1"))
+    assert api.json()["name"] == "Bar screen"
+
+
+def test_what_plays_tonight_lists_the_creatives_in_venue_time(
+    client: TestClient, world: World
+) -> None:
+    screen = make_screen(client, world, make_venue(client, world)["id"])
+    campaign = make_campaign(client, world)
+    creative = upload_creative(client, world, campaign["id"], name="Walk home safe")
+    client.post(
+        f"/v1/creatives/{creative['id']}/approve", headers=world.headers("force_a_approver")
+    ).raise_for_status()
+    all_day = [{"days": ALL_DAYS, "start": "00:00", "end": "00:00"}]
+    body = schedule_body([creative["id"]], name="All day", windows=all_day)
+    created = client.post("/v1/schedules", json=body, headers=world.headers("force_a_editor"))
+    assert created.status_code == 201, created.text
+    signed_in(client, world, "partner_1")
+    page = client.get(f"/console/screens/{screen['id']}")
+    timeline = page.text.split('id="timeline"', 1)[1].split("</table>")[0]
+    assert "Walk home safe" in timeline
+    assert re.search(r"\d\d:\d\d", timeline)
