@@ -58,3 +58,18 @@ def problem_field(detail: str, fields: Mapping[str, str], default: str) -> Field
     """A service's 422 ("force_id: ... is not a police force") on the field it names."""
     name, _, _rest = detail.partition(":")
     return FieldError(fields.get(name.strip(), default), detail)
+
+
+def blank_messages(
+    errors: tuple[FieldError, ...] | list[FieldError],
+    form: Mapping[str, str],
+    blank: Mapping[str, str],
+) -> tuple[FieldError, ...]:
+    """The GOV.UK wording ("Enter the venue's name") for a required field left empty, in
+    place of the validator's; every other message stays the API's own."""
+    return tuple(
+        FieldError(e.field, blank[e.field])
+        if e.field in blank and not form.get(e.field, "").strip()
+        else e
+        for e in errors
+    )

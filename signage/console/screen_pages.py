@@ -20,8 +20,14 @@ from sqlalchemy import select as select_columns
 from sqlmodel import Session, col
 from starlette.responses import RedirectResponse, Response
 
-from signage.console.api_forms import FieldError, PostedForm, field_errors, unit_of_work
-from signage.console.i18n import WELSH
+from signage.console.api_forms import (
+    FieldError,
+    PostedForm,
+    blank_messages,
+    field_errors,
+    unit_of_work,
+)
+from signage.console.i18n import N_, WELSH
 from signage.console.overview import night_end
 from signage.console.routing import ConsoleRoute, SignedInDep, VisitorDep, check_csrf, page_for
 from signage.console.templating import render
@@ -68,6 +74,13 @@ def _field_for(loc: tuple[Any, ...]) -> str | None:
     return CLAIM_FIELDS.get(str(loc[0])) if loc else None
 
 
+BLANK = {
+    "user_code": N_("Enter the code shown on the screen"),
+    "venue_id": N_("Select the venue the screen is in"),
+    "name": N_("Enter a name for the screen"),
+}
+
+
 # --- Add screen -------------------------------------------------------------------------------
 
 
@@ -85,7 +98,11 @@ def _claim_page(
         request,
         "screen_add.html",
         page_for(request, visitor, current=AREA),
-        {"venues": venue_choices, "values": values, "errors": errors},
+        {
+            "venues": venue_choices,
+            "values": values,
+            "errors": blank_messages(errors, values, BLANK),
+        },
         status_code=status_code,
     )
     response.headers.update(headers or {})
@@ -234,7 +251,7 @@ def _screen_page(
             "playing": playing.get(public.playing_creative_id or ""),
             "segments": segments,
             "values": values or {"name": screen.name, "tags": ", ".join(screen.tags)},
-            "errors": errors,
+            "errors": blank_messages(errors, values or {}, BLANK),
         },
         status_code=status_code,
     )

@@ -17,6 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from signage.console.api_forms import (
     FieldError,
     PostedForm,
+    blank_messages,
     field_errors,
     problem_field,
     unit_of_work,
@@ -72,6 +73,13 @@ FIELDS = {
     "timezone": "timezone",
     "postcode": "postcode",
     "opening_hours": "mon-open",
+}
+BLANK = {
+    "name": N_("Enter the venue’s name"),
+    "kind": N_("Select the kind of venue"),
+    "force_id": N_("Select the police force whose area the venue is in"),
+    "nation": N_("Select the nation the venue is in"),
+    "timezone": N_("Enter the venue’s timezone, such as Europe/London"),
 }
 _BOTH_TIMES = N_("Enter both an opening and a closing time for this day, or neither")
 
@@ -155,8 +163,7 @@ def _form_page(
             "venue": venue,
             "editable": editable,
             "values": values,
-            "errors": errors,
-            "error_for": {e.field: e.message for e in errors},
+            "errors": blank_messages(errors, values, BLANK),
             "forces": forces,
             "kinds": KIND_LABELS,
             "nations": NATION_LABELS,
