@@ -35,6 +35,9 @@ MAX_BODY_BYTES = 1024 * 1024
 _UPLOADS = (
     ("POST", re.compile(r"^/v1/creatives/?$")),
     ("PUT", re.compile(r"^/v1/creatives/[^/]+/file$")),
+    # The console's upload forms, which stream through the same reader.
+    ("POST", re.compile(r"^/console/campaigns/[^/]+/creatives$")),
+    ("POST", re.compile(r"^/console/creatives/[^/]+/file$")),
 )
 _FORM_ROUTES = frozenset({"/v1/auth/token"})
 # Methods whose body the API reads (as JSON); others with a body get routing's own answer (405).
