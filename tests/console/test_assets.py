@@ -10,8 +10,6 @@ import hashlib
 import json
 import re
 import shutil
-import subprocess
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ from playwright.sync_api import Request
 
 from tests.live import LiveServer
 from tests.player.web_helpers import chromium
+from tests.wheel import built_wheel_names
 
 ROOT = Path(__file__).resolve().parents[2]
 VENDOR = ROOT / "signage/console/vendor"
@@ -188,14 +187,7 @@ def test_static_files_outside_the_folder_are_not_served(live_server: LiveServer)
 
 @pytest.fixture
 def wheel_names(tmp_path: Path) -> set[str]:
-    subprocess.run(
-        [shutil.which("uv") or "uv", "build", "--wheel", "--out-dir", str(tmp_path)],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
-    wheel = next(tmp_path.glob("signage-*.whl"))
-    return set(zipfile.ZipFile(wheel).namelist())
+    return built_wheel_names(tmp_path)
 
 
 def test_wheel_ships_the_console_static_files(wheel_names: set[str]) -> None:

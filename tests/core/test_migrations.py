@@ -1,8 +1,5 @@
 """The migrated schema is exactly what the models describe, on SQLite and PostgreSQL."""
 
-import shutil
-import subprocess
-import zipfile
 from pathlib import Path
 
 from alembic import command
@@ -13,6 +10,7 @@ from sqlalchemy import Engine, inspect
 from sqlmodel import SQLModel
 
 from signage.core.migrate import alembic_config, head_revisions, is_at_head
+from tests.wheel import built_wheel_names
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,14 +52,7 @@ def test_readyz_reports_unmigrated_database(client: TestClient, database_url: st
 
 
 def test_wheel_ships_the_migrations_and_the_web_player(tmp_path: Path) -> None:
-    subprocess.run(
-        [shutil.which("uv") or "uv", "build", "--wheel", "--out-dir", str(tmp_path)],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
-    wheel = next(tmp_path.glob("signage-*.whl"))
-    names = set(zipfile.ZipFile(wheel).namelist())
+    names = built_wheel_names(tmp_path)
     assert "signage/migrations/env.py" in names
     shipped = {n for n in names if n.startswith("signage/migrations/versions/")}
     in_repo = {
