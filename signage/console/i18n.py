@@ -1,8 +1,11 @@
 """English and Welsh: the catalogues, the visitor's language, dates and times per locale.
 
-The Welsh catalogue (locales/cy/LC_MESSAGES/messages.po) is read with Babel when the console
-is installed and compiled in memory, so no compiled .mo file is kept in the repository. English
-is the source language: its strings are the msgids themselves.
+The Welsh catalogue is read with Babel when the console is installed and compiled in memory, so
+no compiled .mo file is kept in the repository. It is kept as one .po file per area of the
+console (locales/cy/LC_MESSAGES/*.po: messages.po for the layout and what is shared, then
+approvals.po, schedules.po and so on) so a translator reviews an area at a time; they are merged
+into one catalogue, and a msgid in two files is refused at startup. English is the source
+language: its strings are the msgids themselves.
 """
 
 import gettext
@@ -16,6 +19,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -38,14 +42,34 @@ def N_(message: str) -> str:  # noqa: N802  (the gettext convention for "transla
     return message
 
 
+def read_catalogue(language: str) -> Catalog:
+    """Every area's .po file for ``language``, merged into one catalogue."""
+    files = sorted((LOCALES_DIR / language / "LC_MESSAGES").glob("*.po"))
+    if not files:
+        raise RuntimeError(f"no catalogue for {language!r} in {LOCALES_DIR}")
+    merged: Catalog | None = None
+    for path in files:
+        with path.open("rb") as source:
+            part = read_po(source, locale=language)
+        if merged is None:
+            merged = part
+            continue
+        for message in part:
+            if not message.id:
+                continue  # the file's header
+            if message.id in merged:
+                raise RuntimeError(f"{path.name}: {message.id!r} is already translated elsewhere")
+            merged[message.id] = message
+    assert merged is not None
+    return merged
+
+
 @lru_cache(maxsize=len(LANGUAGES))
 def translations(language: str) -> gettext.NullTranslations:
     """The compiled catalogue for ``language`` (English: the msgids as they are)."""
     if language == ENGLISH:
         return gettext.NullTranslations()
-    path = LOCALES_DIR / language / "LC_MESSAGES" / "messages.po"
-    with path.open("rb") as source:
-        catalog = read_po(source, locale=language)
+    catalog = read_catalogue(language)
     compiled = BytesIO()
     # Fuzzy entries are guesses awaiting review: never shown.
     write_mo(compiled, catalog, use_fuzzy=False)

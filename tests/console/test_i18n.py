@@ -4,11 +4,11 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from babel.messages.extract import extract_from_dir
-from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 
-from signage.console.i18n import LOCALES_DIR, Translator, safe_next
+from signage.console.i18n import Translator, read_catalogue, safe_next
 from tests.console.console_helpers import signed_in
 from tests.factories import World
 
@@ -32,16 +32,15 @@ def _msgids() -> dict[str, str]:
 
 
 def test_every_console_string_has_a_welsh_translation() -> None:
-    with (LOCALES_DIR / "cy/LC_MESSAGES/messages.po").open("rb") as source:
-        catalogue = read_po(source, locale="cy")
+    catalogue = read_catalogue("cy")
     translated: dict[str, list[str]] = {}
     for message in catalogue:
         if not message.id:
             continue
-        ids = message.id if isinstance(message.id, tuple) else (message.id,)
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        ids = message.id if isinstance(message.id, tuple | list) else (message.id,)
+        found = message.string if isinstance(message.string, tuple | list) else (message.string,)
         for msgid in ids:
-            translated[msgid] = [str(s) for s in strings]
+            translated[str(msgid)] = [str(s or "") for s in found]
     msgids = _msgids()
     assert len(msgids) > 40  # the extraction found the templates and the code
     missing = [f"{m!r} ({where})" for m, where in msgids.items() if not all(translated.get(m, []))]
@@ -51,6 +50,29 @@ def test_every_console_string_has_a_welsh_translation() -> None:
             assert sorted(PLACEHOLDER.findall(string)) == sorted(PLACEHOLDER.findall(msgid)), msgid
     fuzzy = [m.id for m in catalogue if m.id and m.fuzzy]
     assert fuzzy == []
+
+
+def test_a_string_translated_in_two_area_files_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "cy/LC_MESSAGES"
+    folder.mkdir(parents=True)
+    for name in ("messages.po", "approvals.po"):
+        (folder / name).write_text('msgid "Approve"\nmsgstr "Cymeradwyo"\n', encoding="utf-8")
+    monkeypatch.setattr("signage.console.i18n.LOCALES_DIR", tmp_path)
+    with pytest.raises(RuntimeError, match="'Approve' is already translated elsewhere"):
+        read_catalogue("cy")
+
+
+def test_area_files_are_merged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "cy/LC_MESSAGES"
+    folder.mkdir(parents=True)
+    (folder / "messages.po").write_text('msgid "Tonight"\nmsgstr "Heno"\n', encoding="utf-8")
+    (folder / "approvals.po").write_text('msgid "Approve"\nmsgstr "Cymeradwyo"\n', encoding="utf-8")
+    monkeypatch.setattr("signage.console.i18n.LOCALES_DIR", tmp_path)
+    catalogue = read_catalogue("cy")
+    assert catalogue.get("Tonight").string == "Heno"  # type: ignore[union-attr]
+    assert catalogue.get("Approve").string == "Cymeradwyo"  # type: ignore[union-attr]
 
 
 def test_language_switch_sets_a_cookie_and_returns(client: TestClient) -> None:
