@@ -128,8 +128,9 @@ def demo(
         bool, typer.Option("--serve/--no-serve", help="Serve right after seeding.")
     ] = True,
 ) -> None:
-    """Seed a demo (organisations, users, a pub with two screens, Walk Away artwork scheduled
-    from now on) and serve it: open the printed player URLs to watch it play."""
+    """Seed a demo (organisations, users, a pub with two screens, a takeaway whose screen is
+    offline, Walk Away artwork on air for a week with its plays, a poster awaiting approval)
+    and serve it: sign in to the printed console URL, open the player URLs to watch it play."""
     from signage.core.types import utcnow
     from signage.demo.seed import seed_demo
 
@@ -142,8 +143,8 @@ def demo(
     finally:
         engine.dispose()
     base = settings.public_url or f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}"
-    typer.echo(f"\nsignage demo: API and docs at {base}/docs")
-    typer.echo(f"Logins (password {made.password}):")
+    typer.echo(f"\nsignage demo: the console is at {base}/console (API docs at {base}/docs)")
+    typer.echo(f"Sign in to the console as any of these (password {made.password}):")
     for login in made.logins:
         typer.echo(f"  {login.email:<30} {login.role:<9} {login.organisation}")
     typer.echo("Screens: open each URL in a browser (F11 for full screen):")

@@ -2,13 +2,16 @@
 
 Seeds a national unit, a police force and a partner pub company with their users, a pub with
 opening hours and two screens (landscape and portrait), Walk Away artwork drawn now, approved
-by a second person (four eyes, as always), and two schedules: Walk Away around the clock from
-today, and "Get home safe" around closing time at a higher priority. Running it again reuses
-what exists and gives the screens fresh device tokens (tokens are stored only as hashes).
+by a second person (four eyes, as always), and two schedules running for a week already: Walk
+Away around the clock, and "Get home safe" around closing time at a higher priority. So that
+every console page has something on it there is also a late-night takeaway whose screen went
+offline three hours ago, a poster waiting for approval, one rejected with its reason, and the
+past week's plays (signage.demo.history). Running it again reuses what exists and gives the
+screens fresh device tokens (tokens are stored only as hashes).
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
@@ -20,10 +23,12 @@ from signage.core.config import Settings
 from signage.core.db import session_scope
 from signage.core.roles import OrganisationKind, Role
 from signage.core.tenancy import Caller
+from signage.core.types import utcnow
 from signage.creatives import approval
 from signage.creatives import service as creatives
 from signage.creatives.models import Creative, CreativeFields, CreativeStatus
 from signage.demo.artwork import get_home_safe, walk_away
+from signage.demo.history import record_past_nights, went_offline
 from signage.media import LocalMediaStore, ingest_staged
 from signage.organisations import service as organisations
 from signage.organisations.models import Organisation
@@ -39,6 +44,12 @@ from signage.venues.models import Nation, OpeningPeriod, Venue, VenueCreate, Ven
 PASSWORD = "walk-away-demo"
 FORCE = "Leicestershire Police"
 ALL_DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+# The campaign has been on air this long, and Reports show these nights.
+WEEK = 7
+OFFLINE_FOR = timedelta(hours=3)
+PENDING = "Walk Away (square, new crest)"
+REJECTED = "Walk Away (old crest)"
+REJECTION = "The force crest on this poster is the old one: use the 2026 crest."
 
 
 @dataclass(frozen=True)
@@ -86,6 +97,7 @@ def _creative(
     campaign: Campaign,
     name: str,
     png: bytes,
+    decide: bool = True,
 ) -> Creative:
     found = session.exec(
         select(Creative).where(Creative.campaign_id == campaign.id, Creative.name == name)
@@ -99,12 +111,46 @@ def _creative(
         campaign_id=campaign.id, name=name, duration_ms=8000, alt_text=f"{name} poster"
     )
     creative = creatives.create_for(session, caller=editor, fields=fields, media=media)
-    if creative.status != CreativeStatus.approved:
+    if decide and creative.status != CreativeStatus.approved:
         approval.approve_for(session, caller=approver, creative_id=creative.id)
     return creative
 
 
-def seed_demo(engine: Engine, settings: Settings, *, today: date) -> Demo:
+def _venue(session: Session, *, operator: Caller, force: Organisation, data: VenueCreate) -> Venue:
+    found = session.exec(
+        select(Venue).where(
+            Venue.organisation_id == operator.organisation_id, Venue.name == data.name
+        )
+    ).first()
+    return found or venues.create_for(
+        session, caller=operator, data=data.model_copy(update={"force_id": force.id})
+    )
+
+
+def _screen(
+    session: Session, *, operator: Caller, venue: Venue, name: str, orientation: Orientation
+) -> tuple[Screen, str]:
+    """The venue's live screen of that name (a fresh device token), or a new one."""
+    screen = session.exec(
+        select(Screen).where(
+            Screen.venue_id == venue.id, Screen.name == name, col(Screen.revoked_at).is_(None)
+        )
+    ).first()
+    if screen is None:
+        return screens.create_for(
+            session,
+            caller=operator,
+            data=ScreenCreate(venue_id=venue.id, name=name, orientation=orientation, tags=["demo"]),
+        )
+    token = screens.issue_token(screen)
+    session.add(screen)
+    return screen, token
+
+
+def seed_demo(
+    engine: Engine, settings: Settings, *, today: date, now: datetime | None = None
+) -> Demo:
+    now = now or utcnow()
     store = LocalMediaStore(settings.media_path)
     for session in session_scope(engine):
         national = _organisation(
@@ -117,53 +163,57 @@ def seed_demo(engine: Engine, settings: Settings, *, today: date) -> Demo:
         approver = _person(session, "approver@leics.demo.signage", Role.approver, force)
         operator = _person(session, "manager@crown.demo.signage", Role.partner, partner)
 
-        venue = session.exec(
-            select(Venue).where(
-                Venue.organisation_id == partner.id, Venue.name == "The Clock Tower"
-            )
-        ).first()
-        if venue is None:
-            hours = [OpeningPeriod(day=d, open="11:00", close="00:00") for d in ALL_DAYS[:4]]
-            hours += [OpeningPeriod(day=d, open="11:00", close="03:00") for d in ("fri", "sat")]
-            hours += [OpeningPeriod(day="sun", open="12:00", close="23:00")]
-            venue = venues.create_for(
-                session,
-                caller=operator,
-                data=VenueCreate(
-                    name="The Clock Tower",
-                    kind=VenueKind.pub,
-                    force_id=force.id,
-                    nation=Nation.england,
-                    postcode="LE1 5YA",
-                    opening_hours=hours,
-                ),
-            )
+        hours = [OpeningPeriod(day=d, open="11:00", close="00:00") for d in ALL_DAYS[:4]]
+        hours += [OpeningPeriod(day=d, open="11:00", close="03:00") for d in ("fri", "sat")]
+        hours += [OpeningPeriod(day="sun", open="12:00", close="23:00")]
+        pub = _venue(
+            session,
+            operator=operator,
+            force=force,
+            data=VenueCreate(
+                name="The Clock Tower",
+                kind=VenueKind.pub,
+                force_id=force.id,
+                nation=Nation.england,
+                postcode="LE1 5YA",
+                opening_hours=hours,
+            ),
+        )
+        late = [OpeningPeriod(day=d, open="17:00", close="01:00") for d in ALL_DAYS[:4]]
+        late += [OpeningPeriod(day=d, open="17:00", close="04:00") for d in ("fri", "sat")]
+        late += [OpeningPeriod(day="sun", open="17:00", close="00:00")]
+        takeaway = _venue(
+            session,
+            operator=operator,
+            force=force,
+            data=VenueCreate(
+                name="Late Bite",
+                kind=VenueKind.takeaway,
+                force_id=force.id,
+                nation=Nation.england,
+                postcode="LE1 6RL",
+                opening_hours=late,
+            ),
+        )
         demo_screens: list[DemoScreen] = []
         for name, orientation in (
             ("Bar screen", Orientation.landscape),
             ("Door screen", Orientation.portrait),
         ):
-            screen = session.exec(
-                select(Screen).where(
-                    Screen.venue_id == venue.id,
-                    Screen.name == name,
-                    col(Screen.revoked_at).is_(None),
-                )
-            ).first()
-            if screen is None:
-                screen, token = screens.create_for(
-                    session,
-                    caller=operator,
-                    data=ScreenCreate(
-                        venue_id=venue.id, name=name, orientation=orientation, tags=["demo"]
-                    ),
-                )
-            else:
-                token = screens.issue_token(screen)
-                session.add(screen)
+            _, token = _screen(
+                session, operator=operator, venue=pub, name=name, orientation=orientation
+            )
             demo_screens.append(
                 DemoScreen(name=name, orientation=orientation.value, device_token=token)
             )
+        counter, _ = _screen(
+            session,
+            operator=operator,
+            venue=takeaway,
+            name="Counter screen",
+            orientation=Orientation.landscape,
+        )
+        went_offline(session, screen=counter, at=now - OFFLINE_FOR)
 
         campaign = session.exec(
             select(Campaign).where(
@@ -222,9 +272,25 @@ def seed_demo(engine: Engine, settings: Settings, *, today: date) -> Demo:
                         creative_ids=creative_ids,
                         priority=priority,
                         windows=windows,
-                        start_date=today,
+                        start_date=today - timedelta(days=WEEK),
                     ),
                 )
+        _undecided(
+            session,
+            store=store,
+            settings=settings,
+            editor=editor,
+            approver=approver,
+            campaign=campaign,
+        )
+        session.flush()
+        record_past_nights(
+            session,
+            venue_ids={pub.id, takeaway.id},
+            nights=WEEK,
+            now=now,
+            last_seen={counter.id: now - OFFLINE_FOR},
+        )
     logins = [
         DemoLogin("admin@demo.signage", "admin", "National Night-Time Economy Unit"),
         DemoLogin("editor@leics.demo.signage", "editor", FORCE),
@@ -232,3 +298,41 @@ def seed_demo(engine: Engine, settings: Settings, *, today: date) -> Demo:
         DemoLogin("manager@crown.demo.signage", "partner", "Crown & Anchor Pubs"),
     ]
     return Demo(logins=logins, screens=demo_screens)
+
+
+def _undecided(
+    session: Session,
+    *,
+    store: LocalMediaStore,
+    settings: Settings,
+    editor: Caller,
+    approver: Caller,
+    campaign: Campaign,
+) -> None:
+    """A poster in the approvers' queue, and one sent back with the reason (the editor's
+    Campaigns page shows how to fix it)."""
+    pending = walk_away(1080, 1080, force=FORCE)
+    _creative(
+        session,
+        store=store,
+        settings=settings,
+        editor=editor,
+        approver=approver,
+        campaign=campaign,
+        name=PENDING,
+        png=pending,
+        decide=False,
+    )
+    rejected = _creative(
+        session,
+        store=store,
+        settings=settings,
+        editor=editor,
+        approver=approver,
+        campaign=campaign,
+        name=REJECTED,
+        png=walk_away(1280, 720, force="Leicestershire Constabulary"),
+        decide=False,
+    )
+    if rejected.status == CreativeStatus.pending:
+        approval.reject_for(session, caller=approver, creative_id=rejected.id, reason=REJECTION)
