@@ -34,9 +34,12 @@ from signage.creatives.models import Creative, CreativeStatus
 from signage.schedules.models import Schedule
 from signage.schedules.timing_inputs import (
     load_creatives,
+    screen_tags,
+    tags_of,
     timing_schedules,
     timing_screen,
-    timing_venue,
+    timing_venue_row,
+    venue_columns,
 )
 from signage.screens.models import Screen
 from signage.screens.seen import SeenBuffer
@@ -137,18 +140,14 @@ def load_tonight(session: Session, *, caller: Caller) -> TonightInputs:
     creatives = load_creatives(session, wanted).creatives
     screen_rows = session.execute(
         select_columns(
-            col(Screen.id), col(Screen.venue_id), col(Screen.orientation), col(Screen.tags)
+            col(Screen.id), col(Screen.venue_id), col(Screen.orientation), screen_tags()
         ).where(visible(caller, Screen))
     ).all()
     venue_ids = {row[1] for row in screen_rows}
-    venue_rows = session.execute(
-        select_columns(*Venue.__table__.columns).where(  # type: ignore[attr-defined]
-            visible(caller, Venue)
-        )
-    ).all()
-    venues = {v.id: timing_venue(cast(Venue, v)) for v in venue_rows if v.id in venue_ids}
+    venue_rows = session.execute(venue_columns().where(visible(caller, Venue))).all()
+    venues = {v[0]: timing_venue_row(v) for v in venue_rows if v[0] in venue_ids}
     screens = tuple(
-        timing_screen(sid, venues[venue_id], orientation, tags)
+        timing_screen(sid, venues[venue_id], orientation, tags_of(tags))
         for sid, venue_id, orientation, tags in screen_rows
         if venue_id in venues
     )

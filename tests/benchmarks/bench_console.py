@@ -4,8 +4,10 @@ Seeds a fleet (default 10,000 screens in 2,000 venues with 40 distinct opening h
 1,000 schedules; see tests/schedules/fleet.py) in a fresh SQLite database (or
 `--database-url` for an empty PostgreSQL one) and times `GET /console` ("Tonight") in
 process, for a national editor (every schedule and screen) and for the venues' partner (every
-screen, no schedules), printing the median and worst of `--repeat` requests. A third of the
-screens have been seen recently, a third long ago, a third never.
+screen, no schedules), printing the median and worst of `--repeat` requests, and then the
+first request after each of `--edits` edits of one schedule (its name: a new version of the
+playlist inputs, so the night's plan is no longer the kept one). A third of the screens have
+been seen recently, a third long ago, a third never.
 """
 
 import argparse
@@ -16,17 +18,18 @@ from datetime import timedelta
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from sqlalchemy import update
-from sqlmodel import Session, col
+from sqlalchemy import Engine, update
+from sqlmodel import Session, col, select
 
 from signage.app import create_app
 from signage.console import sessions
 from signage.core.config import Settings
-from signage.core.db import create_db_engine
+from signage.core.db import create_db_engine, session_scope
 from signage.core.migrate import upgrade_to_head
 from signage.core.roles import OrganisationKind, Role
 from signage.core.types import utcnow
 from signage.organisations.models import Organisation
+from signage.schedules.models import Schedule
 from signage.screens.models import Screen
 from signage.users.models import User
 from tests.schedules.fleet import seed_fleet
@@ -42,6 +45,7 @@ def main() -> None:
     parser.add_argument("--configurations", type=int, default=40)
     parser.add_argument("--schedules", type=int, default=1_000)
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--edits", type=int, default=5)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp())
     url = args.database_url or f"sqlite:///{folder / 'signage.db'}"
@@ -103,7 +107,27 @@ def main() -> None:
                 f"GET /console as {label}: median {statistics.median(times):.1f} ms, "
                 f"worst {max(times):.1f} ms ({len(response.content)} bytes)"
             )
+            if label == "national editor":
+                after = []
+                for edit in range(args.edits):
+                    _edit_a_schedule(app.state.engine, f"Edited {edit}")
+                    began = time.perf_counter()
+                    client.get("/console").raise_for_status()
+                    after.append((time.perf_counter() - began) * 1000)
+                print(
+                    f"GET /console after an edit: median {statistics.median(after):.1f} ms, "
+                    f"worst {max(after):.1f} ms"
+                )
             client.cookies.clear()
+
+
+def _edit_a_schedule(engine: Engine, name: str) -> None:
+    """Rename one schedule through the ORM, as the API's PATCH does (it bumps the version)."""
+    for session in session_scope(engine, write=True):
+        schedule = session.exec(select(Schedule).order_by(col(Schedule.id))).first()
+        assert schedule is not None
+        schedule.name = name
+        session.add(schedule)
 
 
 if __name__ == "__main__":
