@@ -24,7 +24,7 @@ from signage.app import create_app
 from signage.core.config import Settings
 from signage.core.db import create_db_engine
 from signage.core.migrate import upgrade_to_head
-from tests.factories import World, make_campaign, png_bytes, post_creative
+from tests.factories import World, make_campaign, png_bytes, post_creative, run_ffmpeg
 from tests.live import LiveServer, serve_in_thread
 
 PG_ADMIN_DSN = os.environ.get("SIGNAGE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -162,3 +162,15 @@ def video_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         # A failure, not a skip: `make test` installs ffmpeg, so its absence is a broken setup.
         pytest.fail("needs Debian's ffmpeg package (apt-get install ffmpeg)")
     return tmp_path_factory.mktemp("videos")
+
+
+@pytest.fixture(scope="session")
+def mp4_bytes(video_dir: Path) -> bytes:
+    """2 s of 320x240 H.264."""
+    path = video_dir / "creative-clip.mp4"
+    run_ffmpeg(
+        *("-f", "lavfi", "-i", "testsrc=duration=2:size=320x240:rate=25"),
+        *("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"),
+        str(path),
+    )
+    return path.read_bytes()

@@ -3,7 +3,7 @@
 from fastapi import APIRouter, FastAPI
 from starlette.responses import RedirectResponse, Response
 
-from signage.console import auth, campaigns, screens, tonight, venues
+from signage.console import approvals, auth, campaigns, screens, tonight, venues
 from signage.console.i18n import load_catalogues
 from signage.console.overview import NightPlans
 from signage.console.security import ConsoleSecurityHeaders
@@ -12,6 +12,7 @@ router = APIRouter(include_in_schema=False)
 router.include_router(tonight.router)
 router.include_router(auth.router)
 router.include_router(campaigns.router)
+router.include_router(approvals.router)
 router.include_router(venues.router)
 router.include_router(screens.router)
 

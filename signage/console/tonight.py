@@ -70,10 +70,11 @@ def tonight(
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     page = min(page, pages)
     existing = existing_pages(request)
+    layout = page_for(request, visitor, current="/console")
     return render(
         request,
         "tonight.html",
-        page_for(request, visitor, current="/console"),
+        layout,
         {
             "now": now,
             "until": until,
@@ -87,6 +88,7 @@ def tonight(
             "page_number": page,
             "pages": pages,
             "screens_link": "/console/screens" in existing,
-            "approvals_link": "/console/approvals" in existing,
+            # Only where the caller's role may go: editors see the count, approvers the queue.
+            "approvals_link": any(link.path == "/console/approvals" for link in layout.navigation),
         },
     )

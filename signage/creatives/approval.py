@@ -1,11 +1,14 @@
 """Four-eyes approval: an approver of the owning organisation decides on a creative whose
 current file someone else uploaded. Every decision is kept in the creative's history."""
 
-from sqlmodel import Session, col, select
+from dataclasses import dataclass
 
+from sqlmodel import Session, col, func, select
+
+from signage.campaigns.models import Campaign
 from signage.core.errors import Conflict, Forbidden
 from signage.core.roles import Role
-from signage.core.tenancy import Caller
+from signage.core.tenancy import Caller, visible
 from signage.core.types import utcnow
 from signage.creatives.models import (
     Creative,
@@ -15,14 +18,18 @@ from signage.creatives.models import (
     CreativeStatus,
 )
 from signage.creatives.service import get_for, record
+from signage.organisations.models import Organisation
 from signage.users.models import User
+
+NOT_AN_APPROVER = "only an approver of the creative's organisation approves or rejects it"
+OWN_UPLOAD = "you uploaded the current file of this creative; another approver must decide on it"
 
 
 def _decidable(session: Session, *, caller: Caller, creative_id: str) -> Creative:
     # Scope first, so another organisation's creative is a 404 whatever the caller's role.
     creative = get_for(session, caller=caller, creative_id=creative_id, write=True)
     if caller.role is not Role.approver:
-        raise Forbidden("only an approver of the creative's organisation approves or rejects it")
+        raise Forbidden(NOT_AN_APPROVER)
     # Locked and re-read, so two approvers deciding at once are serialised and the second sees
     # the first's decision (PostgreSQL; SQLite serialises writers anyway).
     creative = session.exec(
@@ -32,9 +39,7 @@ def _decidable(session: Session, *, caller: Caller, creative_id: str) -> Creativ
         .execution_options(populate_existing=True)
     ).one()
     if creative.uploaded_by == caller.user_id:
-        raise Forbidden(
-            "you uploaded the current file of this creative; another approver must decide on it"
-        )
+        raise Forbidden(OWN_UPLOAD)
     return creative
 
 
@@ -87,3 +92,48 @@ def history_for(session: Session, *, caller: Caller, creative_id: str) -> list[C
         )
         for event, email in rows
     ]
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """A creative waiting for a decision, with what the queue shows beside it."""
+
+    creative: Creative
+    campaign_name: str
+    organisation_name: str
+    uploaded_by_email: str
+    # None if the caller may decide on it; else why not (the API's own reason).
+    cannot_decide: str | None
+
+
+def _why_not(caller: Caller, creative: Creative) -> str | None:
+    """What _decidable would refuse, worked out without asking it creative by creative."""
+    if caller.role is not Role.approver or creative.organisation_id != caller.organisation_id:
+        return NOT_AN_APPROVER
+    if creative.uploaded_by == caller.user_id:
+        return OWN_UPLOAD
+    return None
+
+
+def queue_for(
+    session: Session, *, caller: Caller, offset: int = 0, limit: int = 25
+) -> tuple[int, list[QueueEntry]]:
+    """The pending creatives the caller may see, oldest first (the longest wait is decided
+    first), one page of them with their campaign, organisation and uploader, and the count."""
+    pending = (visible(caller, Creative), col(Creative.status) == CreativeStatus.pending)
+    total = session.exec(select(func.count()).select_from(Creative).where(*pending)).one()
+    rows = session.exec(
+        select(Creative, Campaign.name, Organisation.name, User.email)
+        .join(Campaign, col(Campaign.id) == col(Creative.campaign_id))
+        .join(Organisation, col(Organisation.id) == col(Creative.organisation_id))
+        .join(User, col(User.id) == col(Creative.uploaded_by))
+        .where(*pending)
+        .order_by(col(Creative.updated_at), col(Creative.id))
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    entries = [
+        QueueEntry(creative, campaign, organisation, email, _why_not(caller, creative))
+        for creative, campaign, organisation, email in rows
+    ]
+    return total, entries

@@ -286,3 +286,14 @@ def test_the_campaign_page_in_welsh(
     page = client.get(f"/console/campaigns/{campaign['id']}").text
     assert '<html lang="cy"' in page
     assert "Llwytho eitem greadigol i fyny" in page
+
+
+def test_empty_text_areas_are_empty_not_none(
+    client: TestClient, world: World, campaign: dict[str, Any]
+) -> None:
+    # A browser posts a text area's content back: "None" in it became the creative's alt text.
+    signed_in(client, world, "force_a_editor")
+    for path in ("/console/campaigns", f"/console/campaigns/{campaign['id']}"):
+        page = client.get(path).text
+        assert ">None</textarea>" not in page
+        assert "></textarea>" in page

@@ -68,18 +68,6 @@ def chunked(body: bytes, size: int = 4096) -> Iterator[bytes]:
 
 
 @pytest.fixture(scope="session")
-def mp4_bytes(video_dir: Path) -> bytes:
-    """2 s of 320x240 H.264."""
-    path = video_dir / "creative-clip.mp4"
-    run_ffmpeg(
-        *("-f", "lavfi", "-i", "testsrc=duration=2:size=320x240:rate=25"),
-        *("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"),
-        str(path),
-    )
-    return path.read_bytes()
-
-
-@pytest.fixture(scope="session")
 def webm_bytes(video_dir: Path) -> bytes:
     """1.5 s of 256x144 VP8."""
     path = video_dir / "creative-clip.webm"
