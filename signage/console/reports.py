@@ -13,6 +13,9 @@ from Friday to Sunday are the plays from 06:00 on Friday until 06:00 on Monday.
 """
 
 import re
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -30,7 +33,9 @@ from signage.console.templating import render
 from signage.console.venues import KIND_LABELS
 from signage.core.db import read_session
 from signage.core.errors import Invalid
+from signage.core.tenancy import Caller
 from signage.core.types import EARLIEST_DATE, LATEST_DATE, RANGE_TEXT, utcnow
+from signage.core.versioning import read_version
 from signage.plays.models import PlayReport
 from signage.plays.nights import NIGHT_CUTOFF, night_of
 from signage.plays.reports import DEFAULT_RANGE, GroupBy, play_report, report_range
@@ -44,6 +49,8 @@ DEFAULT_NIGHTS = DEFAULT_RANGE.days
 # A chart of more bars than this is a list nobody reads: the rest are in the table.
 CHART_BARS = 15
 HOUR_DECIMALS = 2
+# How long a report is reused for the same area and nights (the page says how old it is).
+REPORT_SECONDS = 60
 
 NOT_A_DATE = {
     "from": N_("The first night must be a real date, such as 27/11/2026"),
@@ -264,6 +271,79 @@ def _sections(
 GROUPINGS: Sequence[GroupBy] = (GroupBy.night, GroupBy.creative, GroupBy.venue_kind, GroupBy.force)
 
 
+@dataclass(frozen=True)
+class Reports:
+    by: Mapping[GroupBy, PlayReport]
+    as_of: datetime
+
+
+class ReportCache:
+    """Reports kept for a minute per (area, version of the estate, nights), most recent first.
+
+    Totals over a week of plays on thousands of screens take longer to add up than a page may
+    take, and people open the same nights again and again (the page, then Welsh, then the
+    download, a colleague in the same force). Plays arrive all night, so no version says when
+    a total changed: a report is reused for REPORT_SECONDS and the page says when it was
+    added up. The estate's version (signage.core.versioning) is in the key, so a venue that
+    changes hands is never read through an older report."""
+
+    def __init__(self, size: int = 64, seconds: float = REPORT_SECONDS) -> None:
+        self._size = size
+        self._seconds = seconds
+        self._kept: OrderedDict[tuple[object, ...], tuple[float, Reports]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[object, ...]) -> Reports | None:
+        with self._lock:
+            found = self._kept.get(key)
+            if found is None:
+                return None
+            if time.monotonic() - found[0] > self._seconds:
+                del self._kept[key]
+                return None
+            self._kept.move_to_end(key)
+            return found[1]
+
+    def put(self, key: tuple[object, ...], reports: Reports) -> None:
+        with self._lock:
+            self._kept[key] = (time.monotonic(), reports)
+            while len(self._kept) > self._size:
+                self._kept.popitem(last=False)
+
+
+def report_cache(request: Request) -> ReportCache:
+    cache: ReportCache = request.app.state.console_reports
+    return cache
+
+
+def _scope_key(caller: Caller) -> tuple[object, ...]:
+    """What the tenancy rule of plays reads of a caller (signage.plays.models)."""
+    return (caller.organisation_id, caller.organisation_kind)
+
+
+def load_reports(request: Request, caller: Caller, nights: Nights) -> Reports:
+    """Every grouping's report for the nights: kept, or added up by the API's service (one
+    grouped statement each)."""
+    cache = report_cache(request)
+    with read_session(request.app.state.engine) as session:
+        version = read_version(session.connection())
+        key = (*_scope_key(caller), version, nights.start, nights.end)
+        kept = cache.get(key)
+        if kept is not None:
+            return kept
+        reports = Reports(
+            by={
+                group_by: play_report(
+                    session, caller=caller, group_by=group_by, start=nights.start, end=nights.end
+                )
+                for group_by in GROUPINGS
+            },
+            as_of=utcnow(),
+        )
+    cache.put(key, reports)
+    return reports
+
+
 @router.get("/reports")
 def reports_page(
     request: Request,
@@ -285,18 +365,8 @@ def reports_page(
             {"values": {"from": from_, "to": to}, "errors": nights, "sections": None},
             status_code=422,
         )
-    with read_session(request.app.state.engine) as session:
-        reports = {
-            group_by: play_report(
-                session,
-                caller=signed_in.caller,
-                group_by=group_by,
-                start=nights.start,
-                end=nights.end,
-            )
-            for group_by in GROUPINGS
-        }
-    totals = reports[GroupBy.creative].totals
+    reports = load_reports(request, signed_in.caller, nights)
+    totals = reports.by[GroupBy.creative].totals
     query = {"from": nights.first.isoformat(), "to": nights.last.isoformat()}
     return render(
         request,
@@ -309,7 +379,8 @@ def reports_page(
             "query": query,
             "plays": t.number(totals.plays),
             "hours": _hours(t, totals.seconds),
-            "sections": _sections(t, reports, nights),
+            "sections": _sections(t, reports.by, nights),
+            "as_of": reports.as_of,
         },
     )
 

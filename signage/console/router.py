@@ -30,6 +30,7 @@ def install_console(app: FastAPI) -> None:
     on /console responses (only there: the API and the poll are untouched)."""
     load_catalogues()
     app.state.console_plans = NightPlans()
+    app.state.console_reports = reports.ReportCache()
     app.include_router(router)
     app.include_router(root_router)
     app.add_middleware(ConsoleSecurityHeaders)

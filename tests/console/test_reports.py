@@ -3,6 +3,7 @@ of nights, each caller's own plays only, the range's errors on their fields, and
 CSV through the API's own download."""
 
 import re
+import time
 from html import unescape
 from typing import Any
 
@@ -11,7 +12,7 @@ import time_machine
 from fastapi.testclient import TestClient
 
 from tests.console.console_helpers import signed_in
-from tests.factories import World
+from tests.factories import World, play_record
 from tests.plays import conftest as plays
 
 # The estate of known plays the API's report tests use (tests/plays/conftest.py).
@@ -132,6 +133,53 @@ def test_each_caller_sees_only_their_own_plays(
         assert name not in html, name
 
 
+def _creative_plays(html: str) -> list[str]:
+    return [row[1] for row in table(html, "creatives")]
+
+
+def test_a_report_is_kept_a_minute_for_its_area_and_nights(
+    client: TestClient, world: World, estate: Estate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    signed_in(client, world, "national_editor")
+    first = client.get("/console/reports", params=NIGHTS).text
+    assert _creative_plays(first) == ["3", "2"]
+    assert "Figures as of" in first
+    late = play_record(estate.creative_a["id"], "2026-11-28T21:00:00Z")
+    assert plays.post_at(client, estate.screen_1, [late], plays.POSTED_AT).status_code == 200
+    # The same nights again within the minute: the report as it was added up.
+    assert _creative_plays(client.get("/console/reports", params=NIGHTS).text) == ["3", "2"]
+    # Other nights, or another area, are added up on their own.
+    other = client.get("/console/reports", params={"from": "2026-11-28", "to": "2026-11-28"})
+    assert _creative_plays(other.text) == ["2", "1"]  # p3 and the late one; p5
+    client.cookies.clear()
+    signed_in(client, world, "partner_2")
+    assert table(client.get("/console/reports", params=NIGHTS).text, "creatives") == [
+        ("Get Home Safe", "2", "0.01")
+    ]
+    client.cookies.clear()
+    # A minute later it is added up again.
+    signed_in(client, world, "national_editor")
+    later = time.monotonic() + 61
+    monkeypatch.setattr("signage.console.reports.time.monotonic", lambda: later)
+    assert _creative_plays(client.get("/console/reports", params=NIGHTS).text) == ["4", "2"]
+
+
+def test_a_change_to_the_estate_is_never_read_through_a_kept_report(
+    client: TestClient, world: World, estate: Estate
+) -> None:
+    signed_in(client, world, "partner_1")
+    assert _creative_plays(client.get("/console/reports", params=NIGHTS).text) == ["3"]
+    late = play_record(estate.creative_a["id"], "2026-11-28T21:00:00Z")
+    assert plays.post_at(client, estate.screen_1, [late], plays.POSTED_AT).status_code == 200
+    renamed = client.patch(
+        f"/v1/venues/{estate.venue_1['id']}",
+        json={"name": "The Crown and Sceptre"},
+        headers=world.headers("partner_1"),
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert _creative_plays(client.get("/console/reports", params=NIGHTS).text) == ["4"]
+
+
 def test_a_caller_without_plays_sees_a_sentence_not_a_chart(
     client: TestClient, world: World, estate: Estate
 ) -> None:
@@ -248,3 +296,27 @@ def test_every_role_has_the_reports_link(client: TestClient, world: World) -> No
     signed_in(client, world, "partner_2")
     html = client.get("/console").text
     assert 'href="/console/reports"' in html
+
+
+def test_the_longest_range_is_366_nights(client: TestClient, world: World, estate: Estate) -> None:
+    signed_in(client, world, "national_editor")
+    answer = client.get("/console/reports", params={"from": "2025-12-01", "to": "2026-12-01"})
+    assert answer.status_code == 200, answer.text
+    assert len(table(answer.text, "nights")) == 366
+    svg = re.search(r'<svg [^>]*id="chart-nights".*?</svg>', answer.text, re.S)
+    assert svg
+    assert svg.group(0).count("<rect") == 366
+    assert _creative_plays(answer.text) == ["3", "2"]
+    # One more night is refused by the service's own limit.
+    longer = client.get("/console/reports", params={"from": "2025-11-30", "to": "2026-12-01"})
+    assert longer.status_code == 422
+    assert "to: the range may span at most 366 days" in longer.text
+
+
+def test_a_date_typed_day_first_is_read(client: TestClient, world: World, estate: Estate) -> None:
+    # Where a browser has no date picker, people type dates as they write them.
+    signed_in(client, world, "national_editor")
+    answer = client.get("/console/reports", params={"from": "27/11/2026", "to": "29/11/2026"})
+    assert answer.status_code == 200, answer.text
+    assert 'value="2026-11-27"' in answer.text
+    assert _creative_plays(answer.text) == ["3", "2"]
