@@ -22,6 +22,7 @@ from babel.dates import format_date, format_time
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from babel.support import Translations
 
 LOCALES_DIR: Final = Path(__file__).parent / "locales"
@@ -121,6 +122,16 @@ class Translator:
 
     def ngettext(self, singular: str, plural: str, count: int) -> str:
         return self._catalogue.ngettext(singular, plural, count)
+
+    def short_date(self, day: date) -> str:
+        """``Fri 27 Nov`` / ``Gwen 27 Tach``: a night under a chart's column."""
+        return format_date(day, "EEE d MMM", locale=_BABEL_LOCALES[self.language])
+
+    def number(self, value: float, *, decimals: int = 0) -> str:
+        """``12,345`` or, with ``decimals=2``, ``1,234.50``: grouped and rounded as the
+        locale writes numbers."""
+        pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+        return format_decimal(value, format=pattern, locale=_BABEL_LOCALES[self.language])
 
     def time(self, instant: datetime) -> str:
         """``21:05``: the console's wall clock, 24-hour, in either language."""

@@ -3,7 +3,7 @@
 from fastapi import APIRouter, FastAPI
 from starlette.responses import RedirectResponse, Response
 
-from signage.console import approvals, auth, campaigns, screens, tonight, venues
+from signage.console import approvals, auth, campaigns, reports, screens, tonight, venues
 from signage.console.i18n import load_catalogues
 from signage.console.overview import NightPlans
 from signage.console.security import ConsoleSecurityHeaders
@@ -15,6 +15,7 @@ router.include_router(campaigns.router)
 router.include_router(approvals.router)
 router.include_router(venues.router)
 router.include_router(screens.router)
+router.include_router(reports.router)
 
 # The site's front door is the console (integrators have /docs).
 root_router = APIRouter(include_in_schema=False)
@@ -30,6 +31,7 @@ def install_console(app: FastAPI) -> None:
     on /console responses (only there: the API and the poll are untouched)."""
     load_catalogues()
     app.state.console_plans = NightPlans()
+    app.state.console_reports = reports.ReportCache()
     app.include_router(router)
     app.include_router(root_router)
     app.add_middleware(ConsoleSecurityHeaders)

@@ -1,10 +1,13 @@
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
+from sqlalchemy import Engine
 
 from signage.core.bounds import Instant
 from signage.core.deps import CurrentCaller, EngineDep, SessionDep, SettingsDep
+from signage.core.tenancy import Caller
 from signage.core.types import utcnow
 from signage.player.auth import CurrentScreen
 from signage.plays import service
@@ -112,6 +115,13 @@ def plays_csv(
     `+01:00`); `orderid` is the campaign id, `playerref` the screen id and
     `mediaownerplayoutref` the play id. SPACE ids are empty until configured."""
     start, end = report_range(from_, to, now=utcnow())
+    return playout_download(engine, caller=caller, start=start, end=end, header=header)
+
+
+def playout_download(
+    engine: Engine, *, caller: Caller, start: datetime, end: datetime, header: bool = False
+) -> StreamingResponse:
+    """The playout file as a download, streamed; the console's "Download CSV" sends this too."""
     lines = playout_lines(engine, caller=caller, start=start, end=end, header=header)
     filename = f"plays-{start:%Y%m%dT%H%M%SZ}-{end:%Y%m%dT%H%M%SZ}.csv"
     return StreamingResponse(

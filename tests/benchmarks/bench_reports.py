@@ -1,0 +1,166 @@
+"""Benchmark of the console's Reports page: `uv run python tests/benchmarks/bench_reports.py`.
+
+Seeds the fleet of bench_console.py (default 10,000 screens in 2,000 venues; see
+tests/schedules/fleet.py) in a fresh SQLite database (or `--database-url` for an empty
+PostgreSQL one), then a week of plays: `--plays-per-night` for every screen on each of the 7
+nights, spread over the evening and the small hours, of three creatives. Times
+`GET /console/reports` for those 7 nights in process, for a national editor (every play) and
+for the venues' partner, printing the median and worst of `--repeat` requests and the number of
+SQL statements one request runs (the page groups in SQL: four statements on plays, whatever the
+volume): first added up afresh each time, then kept (signage.console.reports.ReportCache keeps a
+report a minute for the same area and nights).
+"""
+
+import argparse
+import statistics
+import tempfile
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import event, insert, select
+from sqlmodel import Session, col
+
+from signage.app import create_app
+from signage.console import sessions
+from signage.console.reports import ReportCache, night_start
+from signage.core.config import Settings
+from signage.core.db import create_db_engine
+from signage.core.migrate import upgrade_to_head
+from signage.core.roles import OrganisationKind, Role
+from signage.organisations.models import Organisation
+from signage.plays.models import Play
+from signage.screens.models import Screen
+from signage.users.models import User
+from tests.schedules.fleet import seed_fleet
+
+SECRET = "benchmark-secret-key-benchmark-secret-key"
+FIRST_NIGHT = date(2026, 11, 23)  # Monday to Sunday
+NIGHTS = 7
+CHUNK = 20_000
+
+
+def _seed_plays(engine: Any, *, owner_id: str, creatives: list[str], per_night: int) -> int:
+    with Session(engine) as session:
+        screens = list(session.execute(select(col(Screen.id), col(Screen.venue_id))))
+    # From 19:00 UK time to 03:00 the next morning (GMT in November), evenly.
+    spacing = timedelta(hours=8) / per_night
+    rows: list[dict[str, Any]] = []
+    count = 0
+    received = datetime(2026, 12, 1, tzinfo=UTC)
+
+    def flush() -> None:
+        with Session(engine) as session:
+            session.execute(insert(Play), rows)
+            session.commit()
+        rows.clear()
+
+    for night in range(NIGHTS):
+        evening = night_start(FIRST_NIGHT + timedelta(days=night)) + timedelta(hours=13)
+        for index, (screen_id, venue_id) in enumerate(screens):
+            for n in range(per_night):
+                creative = creatives[(index + n) % len(creatives)]
+                rows.append(
+                    {
+                        "id": str(uuid.uuid4()),
+                        "screen_id": screen_id,
+                        "venue_id": venue_id,
+                        "organisation_id": owner_id,
+                        "campaign_id": "campaign",
+                        "creative_id": creative,
+                        "creative_name": f"Creative {creative[:8]}",
+                        "started_at": evening + n * spacing + timedelta(seconds=index % 60),
+                        "duration_ms": 10_000,
+                        "received_at": received,
+                    }
+                )
+                count += 1
+                if len(rows) >= CHUNK:
+                    flush()
+    if rows:
+        flush()
+    return count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database-url")
+    parser.add_argument("--screens", type=int, default=10_000)
+    parser.add_argument("--venues", type=int, default=2_000)
+    parser.add_argument("--plays-per-night", type=int, default=10)
+    parser.add_argument("--repeat", type=int, default=10)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp())
+    url = args.database_url or f"sqlite:///{folder / 'signage.db'}"
+    upgrade_to_head(url)
+    engine = create_db_engine(url)
+    with Session(engine, expire_on_commit=False) as session:
+        national = Organisation(name="National", kind=OrganisationKind.national)
+        forces = [Organisation(name=f"Force {i}", kind=OrganisationKind.force) for i in range(4)]
+        partner = Organisation(name="Partner", kind=OrganisationKind.partner)
+        session.add_all([national, *forces, partner])
+        session.flush()
+        editor = User(
+            email="e@example.org", password_hash="x", role=Role.editor, organisation_id=national.id
+        )
+        operator = User(
+            email="p@example.org", password_hash="x", role=Role.partner, organisation_id=partner.id
+        )
+        session.add_all([editor, operator])
+        session.commit()
+    started = time.perf_counter()
+    fleet = seed_fleet(
+        engine,
+        owner_id=national.id,
+        editor_id=editor.id,
+        partner_id=partner.id,
+        force_ids=[f.id for f in forces],
+        screens=args.screens,
+        venues=args.venues,
+        configurations=40,
+    )
+    creatives = [fleet.creative_ids[k] for k in ("landscape", "portrait", "square")]
+    plays = _seed_plays(
+        engine, owner_id=national.id, creatives=creatives, per_night=args.plays_per_night
+    )
+    seconds = time.perf_counter() - started
+    print(f"seeded {plays:,} plays on {args.screens:,} screens in {seconds:.1f} s")
+    settings = Settings(
+        data_dir=folder / "data", database_url=url, secret_key=SECRET, run_jobs=False
+    )
+    app = create_app(settings)
+    statements: list[str] = []
+    event.listen(app.state.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    last = FIRST_NIGHT + timedelta(days=NIGHTS - 1)
+    params = {"from": FIRST_NIGHT.isoformat(), "to": last.isoformat()}
+    with TestClient(app) as client:
+        for label, user in (("national editor", editor), ("partner", operator)):
+            cookie = sessions.start(app.state.engine, user_id=user.id, settings=settings)
+            client.cookies.set(
+                "console_session", cookie, domain="testserver.local", path="/console"
+            )
+            for run in ("added up", "kept"):
+                times = []
+                for _ in range(args.repeat):
+                    if run == "added up":
+                        app.state.console_reports = ReportCache()  # nothing kept
+                    statements.clear()
+                    began = time.perf_counter()
+                    response = client.get("/console/reports", params=params)
+                    times.append((time.perf_counter() - began) * 1000)
+                    assert response.status_code == 200, response.text
+                reports = [s for s in statements if "plays" in s]
+                print(
+                    f"GET /console/reports as {label}, {run}: "
+                    f"median {statistics.median(times):.1f} ms, worst {max(times):.1f} ms "
+                    f"({len(response.content):,} bytes, {len(statements)} SQL statements, "
+                    f"{len(reports)} on plays)"
+                )
+            client.cookies.clear()
+
+
+if __name__ == "__main__":
+    main()
