@@ -3,7 +3,16 @@
 from fastapi import APIRouter, FastAPI
 from starlette.responses import RedirectResponse, Response
 
-from signage.console import approvals, auth, campaigns, reports, screens, tonight, venues
+from signage.console import (
+    approvals,
+    auth,
+    campaigns,
+    reports,
+    schedules,
+    screens,
+    tonight,
+    venues,
+)
 from signage.console.i18n import load_catalogues
 from signage.console.overview import NightPlans
 from signage.console.security import ConsoleSecurityHeaders
@@ -13,6 +22,7 @@ router.include_router(tonight.router)
 router.include_router(auth.router)
 router.include_router(campaigns.router)
 router.include_router(approvals.router)
+router.include_router(schedules.router)
 router.include_router(venues.router)
 router.include_router(screens.router)
 router.include_router(reports.router)

@@ -22,9 +22,11 @@ from sqlmodel import Session, select
 from signage import timing
 from signage.core.roles import OrganisationKind
 from signage.schedules.models import Schedule
+from signage.schedules.service import creative_ids_of
 from signage.schedules.timing_inputs import (
     load_creatives,
     load_screens,
+    owner_kinds,
     timing_schedule,
     timing_schedules,
 )
@@ -83,15 +85,30 @@ class ReachInputs:
     screens: tuple[ReachScreen, ...]  # live screens, by id
 
 
-def load_inputs(session: Session, *, schedule: Schedule) -> ReachInputs:
+def load_inputs(
+    session: Session, *, schedule: Schedule, creative_ids: list[str] | None = None
+) -> ReachInputs:
     """Read what the report needs (signage.schedules.timing_inputs, as the poll reads it): a
-    handful of queries, whatever the size of the fleet."""
-    higher_rows = list(session.exec(select(Schedule).where(Schedule.priority > schedule.priority)))
-    converted = timing_schedules(session, [schedule, *higher_rows])
-    subject = next((s for s in converted if s.id == schedule.id), None)
-    if subject is None:  # its owner may no longer own schedules: it reaches no screen
-        subject = timing_schedule(schedule, [], OrganisationKind.force)
-    higher = tuple(s for s in converted if s.id != schedule.id)
+    handful of queries, whatever the size of the fleet.
+
+    ``schedule`` may be a draft not yet saved (the console's form shows a schedule's reach
+    before it is saved): then ``creative_ids`` are its creatives, and its saved version, if
+    any, is not one of the schedules that compete with it."""
+    higher_rows = list(
+        session.exec(
+            select(Schedule).where(
+                Schedule.priority > schedule.priority, Schedule.id != schedule.id
+            )
+        )
+    )
+    higher = tuple(timing_schedules(session, higher_rows))
+    if creative_ids is None:
+        creative_ids = creative_ids_of(session, [schedule.id])[schedule.id]
+    owner = owner_kinds(session).get(schedule.organisation_id)
+    # An owner that may no longer own schedules: it reaches no screen, as the poll has it.
+    subject = timing_schedule(
+        schedule, creative_ids if owner else [], owner or OrganisationKind.force
+    )
     wanted = {c for s in [subject, *higher] for c in s.creative_ids}
     creatives = load_creatives(session, wanted).creatives
     screens = [ReachScreen(s.id, s.name, s.venue_id, s.timing) for s in load_screens(session)]

@@ -107,10 +107,16 @@ def _require_editor(caller: Caller) -> None:
         raise Forbidden("only editors, approvers and admins of police organisations schedule")
 
 
-def create_for(session: Session, *, caller: Caller, data: ScheduleCreate) -> Schedule:
+def check_for(session: Session, *, caller: Caller, data: ScheduleCreate) -> None:
+    """What saving would refuse beyond the model's own validation (the caller's role, their
+    creatives, their reach), checked without saving: the console's "Check reach"."""
     _require_editor(caller)
     _check_creatives(session, caller=caller, creative_ids=data.creative_ids)
     _check_reach(session, caller=caller, target=data.target)
+
+
+def create_for(session: Session, *, caller: Caller, data: ScheduleCreate) -> Schedule:
+    check_for(session, caller=caller, data=data)
     fields = data.model_dump(mode="json", exclude={"creative_ids"})
     schedule = Schedule(
         organisation_id=caller.organisation_id,
