@@ -3,7 +3,7 @@
 from fastapi import APIRouter, FastAPI
 from starlette.responses import RedirectResponse, Response
 
-from signage.console import auth, campaigns, screens, tonight, venues
+from signage.console import auth, campaigns, password, screens, tonight, users, venues
 from signage.console.i18n import load_catalogues
 from signage.console.overview import NightPlans
 from signage.console.security import ConsoleSecurityHeaders
@@ -14,6 +14,8 @@ router.include_router(auth.router)
 router.include_router(campaigns.router)
 router.include_router(venues.router)
 router.include_router(screens.router)
+router.include_router(users.router)
+router.include_router(password.router)
 
 # The site's front door is the console (integrators have /docs).
 root_router = APIRouter(include_in_schema=False)

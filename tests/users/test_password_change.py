@@ -31,11 +31,12 @@ def reset(client: TestClient, world: World, persona: str, by: str = "force_a_adm
 
 
 def change(client: TestClient, headers: dict[str, str], current: str, new: str) -> httpx.Response:
-    return client.post(
+    response: httpx.Response = client.post(
         "/v1/users/me/password",
         json={"current_password": current, "new_password": new},
         headers=headers,
     )
+    return response
 
 
 def test_a_reset_opens_only_the_password_change(client: TestClient, world: World) -> None:
