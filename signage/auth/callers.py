@@ -20,6 +20,7 @@ def caller_for(user: User, organisation: Organisation) -> Caller:
         role=Role(user.role),
         organisation_id=organisation.id,
         organisation_kind=OrganisationKind(organisation.kind),
+        must_change_password=user.must_change_password,
     )
 
 

@@ -7,6 +7,7 @@ throttle: failures here count towards the API's limits, and the other way round)
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import RedirectResponse, Response
@@ -20,6 +21,7 @@ from signage.console.i18n import (
     safe_next,
 )
 from signage.console.routing import (
+    PASSWORD_PATH,
     SIGN_IN_PATH,
     ConsoleRoute,
     CsrfRefused,
@@ -47,6 +49,18 @@ class FieldError:
 
 def _secure(request: Request) -> bool:
     return request.url.scheme == "https"
+
+
+def set_session_cookie(response: Response, request: Request, value: str) -> None:
+    """The cookie of a session just started (at sign-in, or after a password change)."""
+    response.set_cookie(
+        sessions.COOKIE,
+        value,
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request),
+        path=COOKIE_PATH,
+    )
 
 
 def _sign_in_form(
@@ -153,15 +167,12 @@ def sign_in(
         settings=request.app.state.settings,
         replacing=visitor.session_cookie,
     )
-    response = RedirectResponse(safe_next(next), status_code=303)
-    response.set_cookie(
-        sessions.COOKIE,
-        value,
-        httponly=True,
-        samesite="lax",
-        secure=_secure(request),
-        path=COOKIE_PATH,
-    )
+    target = safe_next(next)
+    if user.must_change_password:
+        # An admin reset the password: the user chooses their own before anything else.
+        target = f"{PASSWORD_PATH}?{urlencode({'next': target})}"
+    response = RedirectResponse(target, status_code=303)
+    set_session_cookie(response, request, value)
     response.delete_cookie(csrf.SIGN_IN_COOKIE, path=COOKIE_PATH)
     return response
 

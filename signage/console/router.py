@@ -7,10 +7,12 @@ from signage.console import (
     approvals,
     auth,
     campaigns,
+    password,
     reports,
     schedules,
     screens,
     tonight,
+    users,
     venues,
 )
 from signage.console.i18n import load_catalogues
@@ -26,6 +28,8 @@ router.include_router(schedules.router)
 router.include_router(venues.router)
 router.include_router(screens.router)
 router.include_router(reports.router)
+router.include_router(users.router)
+router.include_router(password.router)
 
 # The site's front door is the console (integrators have /docs).
 root_router = APIRouter(include_in_schema=False)

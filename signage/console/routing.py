@@ -26,10 +26,16 @@ from signage.core.errors import Problem
 logger = logging.getLogger("signage.console")
 
 SIGN_IN_PATH = "/console/sign-in"
+# Where someone whose password an admin reset is sent, whatever page they asked for.
+PASSWORD_PATH = "/console/password"
 
 
 class SignInRequired(Exception):
     """The page needs a signed-in visitor; they are sent to the sign-in page."""
+
+
+class PasswordChangeRequired(Exception):
+    """An admin reset the visitor's password: they must choose their own before anything else."""
 
 
 class CsrfRefused(Exception):
@@ -62,10 +68,21 @@ def get_visitor(request: Request) -> Visitor:
 VisitorDep = Annotated[Visitor, Depends(get_visitor)]
 
 
-def require_signed_in(visitor: VisitorDep) -> SignedIn:
+def require_session(visitor: VisitorDep) -> SignedIn:
     if visitor.signed_in is None:
         raise SignInRequired()
     return visitor.signed_in
+
+
+# The password page only: signed in, even while an admin's reset of the password stands.
+SignedInEvenIfResetDep = Annotated[SignedIn, Depends(require_session)]
+
+
+def require_signed_in(signed_in: SignedInEvenIfResetDep) -> SignedIn:
+    # The temporary password an admin set (and knows) opens no page but the password page.
+    if signed_in.caller.must_change_password:
+        raise PasswordChangeRequired()
+    return signed_in
 
 
 SignedInDep = Annotated[SignedIn, Depends(require_signed_in)]
@@ -97,10 +114,11 @@ def page_for(request: Request, visitor: Visitor, *, current: str | None = None) 
     signed_in = visitor.signed_in
     if signed_in is None:
         return Page(translator=visitor.translator, path=path)
+    reset = signed_in.caller.must_change_password  # no page to go to but the password page
     return Page(
         translator=visitor.translator,
         path=path,
-        navigation=navigation_for(signed_in.caller, existing_pages(request)),
+        navigation=() if reset else navigation_for(signed_in.caller, existing_pages(request)),
         current=current,
         csrf_token=signed_in.csrf_secret,
         signed_in_as=signed_in.caller.email,
@@ -132,9 +150,8 @@ def error_page(request: Request, status: int, detail: str | None = None) -> Resp
     )
 
 
-def _sign_in_redirect(request: Request) -> Response:
-    # A page asked for by GET is where the visitor returns after signing in.
-    target = SIGN_IN_PATH
+def _redirect_returning(request: Request, target: str) -> Response:
+    # A page asked for by GET is where the visitor returns afterwards.
     if request.method == "GET" and request.url.path != "/console":
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         target += "?" + urlencode({"next": here})
@@ -142,7 +159,8 @@ def _sign_in_redirect(request: Request) -> Response:
 
 
 class ConsoleRoute(APIRoute):
-    """An APIRoute whose failures are pages: signed out -> the sign-in page, a bad CSRF
+    """An APIRoute whose failures are pages: signed out -> the sign-in page, a password an
+    admin reset -> the password page, a bad CSRF
     token -> 403, a service's Problem -> a page with its status and message, a malformed
     form -> 400; never a stack trace or problem JSON in the browser."""
 
@@ -153,7 +171,9 @@ class ConsoleRoute(APIRoute):
             try:
                 return await handler(request)
             except SignInRequired:
-                return _sign_in_redirect(request)
+                return _redirect_returning(request, SIGN_IN_PATH)
+            except PasswordChangeRequired:
+                return _redirect_returning(request, PASSWORD_PATH)
             except CsrfRefused:
                 return error_page(request, 403, "csrf")
             except Problem as problem:

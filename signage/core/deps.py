@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from signage.core.config import Settings
 from signage.core.db import session_scope
-from signage.core.errors import Unauthorized
+from signage.core.errors import Forbidden, Unauthorized
 from signage.core.security import AccessClaims, read_access_token
 from signage.core.tenancy import Caller
 
@@ -58,10 +58,11 @@ class CallerLoader(Protocol):
     def __call__(self, engine: Engine, claims: AccessClaims, /) -> Caller: ...
 
 
-def get_caller(
+def get_self_service_caller(
     request: Request,
     token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> Caller:
+    """The caller, also one whose password an admin reset (see get_caller)."""
     if not token:
         raise Unauthorized()
     claims = read_access_token(token, secret=request.app.state.secret_key)
@@ -71,4 +72,21 @@ def get_caller(
     return load_caller(request.app.state.engine, claims)
 
 
+# Where a caller whose password was reset is sent: the one thing they may do.
+SET_PASSWORD = "POST /v1/users/me/password"
+
+
+def get_caller(caller: Annotated[Caller, Depends(get_self_service_caller)]) -> Caller:
+    """The caller, refused (403) while an admin's reset of their password stands: the admin
+    knows that password, so it opens nothing until the user has chosen their own."""
+    if caller.must_change_password:
+        raise Forbidden(
+            f"an admin reset this account's password: set a new one first ({SET_PASSWORD})"
+        )
+    return caller
+
+
 CurrentCaller = Annotated[Caller, Depends(get_caller)]
+# For what a caller may do about their own account even before setting a new password:
+# reading it, setting the password, signing out.
+SelfServiceCaller = Annotated[Caller, Depends(get_self_service_caller)]

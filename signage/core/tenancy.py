@@ -27,6 +27,9 @@ class Caller:
     role: Role
     organisation_id: str
     organisation_kind: OrganisationKind
+    # An admin reset the password: nothing but setting a new one until then (signage.core.deps,
+    # signage.console.routing).
+    must_change_password: bool = False
 
     @property
     def is_national(self) -> bool:

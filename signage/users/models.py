@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from pydantic import EmailStr, StrictBool, field_validator
-from sqlalchemy import ColumnElement, String
+from sqlalchemy import ColumnElement, String, false
 from sqlmodel import Field, SQLModel, col
 
 from signage.core.models import created_at_field, fk_field, id_field, instant_field
@@ -23,6 +23,9 @@ class User(SQLModel, table=True):
     created_at: datetime = created_at_field()
     # Access tokens issued before this instant are refused: set when the password changes.
     tokens_valid_after: datetime | None = instant_field()
+    # Set when an admin resets the password (the admin knows it): until the user chooses a new
+    # one, they may do nothing else (signage.core.deps, signage.console.routing).
+    must_change_password: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class RevokedToken(SQLModel, table=True):
@@ -45,11 +48,19 @@ def _user_rule(caller: Caller, write: bool) -> ColumnElement[bool]:
     return NONE if write else col(User.id) == caller.user_id
 
 
+# What any password must be, wherever it is set.
+PASSWORD_MIN = 8
+PASSWORD_MAX = 256
+
+
 class UserCreate(SQLModel):
     email: EmailStr
-    password: str = Field(min_length=8, max_length=256)
+    password: str = Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
     role: Role
     organisation_id: str = Field(min_length=1, max_length=36)
+    # True: the password is a temporary one the admin passes on, and the user must choose their
+    # own at their first sign-in (the console's Add user always asks for this).
+    must_change_password: StrictBool = False
 
     @field_validator("email")
     @classmethod
@@ -61,7 +72,15 @@ class UserUpdate(SQLModel):
     role: Role | None = None
     # Strict: 0, 1 or "yes" are not booleans, whatever pydantic's lax mode would make of them.
     is_active: StrictBool | None = None
-    password: str | None = Field(default=None, min_length=8, max_length=256)
+    password: str | None = Field(default=None, min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
+
+
+class PasswordChange(SQLModel):
+    """A user changing their own password: the one they have now, and the new one."""
+
+    # Longer than any password can be; the check refuses whatever is not the current one.
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
 
 
 class UserPublic(SQLModel):
@@ -70,6 +89,8 @@ class UserPublic(SQLModel):
     role: Role
     organisation_id: str
     is_active: bool
+    # An admin reset the password: the user must set a new one before anything else.
+    must_change_password: bool
 
 
 class Token(SQLModel):

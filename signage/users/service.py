@@ -1,4 +1,10 @@
-"""User accounts: creation by admins, signing in and out.
+"""User accounts: creation by admins, signing in and out, changing passwords.
+
+A password an admin sets for someone else (a new account's first password, a reset) is a
+temporary one, which the admin knows: such an account is marked ``must_change_password``, and
+until its user chooses their own password they may do nothing but that (signage.core.deps for
+the API, signage.console.routing for the console). Every password change ends the user's
+tokens and console sessions issued before it (``tokens_valid_after``).
 
 Passwords are hashed and verified (argon2, slow on purpose) with no transaction open: before a
 session's first query, or between short sessions of their own, so a slow hash never holds a
@@ -20,7 +26,7 @@ from signage.core.security import AccessClaims, hash_password, hash_secret, veri
 from signage.core.tenancy import Caller, get_scoped, scoped_select
 from signage.core.types import utcnow
 from signage.organisations.models import Organisation
-from signage.users.models import RevokedToken, User, UserCreate, UserUpdate
+from signage.users.models import PasswordChange, RevokedToken, User, UserCreate, UserUpdate
 
 _unit_of_work = contextmanager(session_scope)
 
@@ -47,7 +53,13 @@ def create_user(
 
 
 def _add_user(
-    session: Session, *, email: str, password_hash: str, role: Role, organisation: Organisation
+    session: Session,
+    *,
+    email: str,
+    password_hash: str,
+    role: Role,
+    organisation: Organisation,
+    must_change_password: bool = False,
 ) -> User:
     _check_role_fits(role, organisation)
     email = email.strip().lower()
@@ -58,6 +70,7 @@ def _add_user(
         password_hash=password_hash,
         role=role,
         organisation_id=organisation.id,
+        must_change_password=must_change_password,
     )
     session.add(user)
     session.flush()
@@ -72,7 +85,7 @@ def create_for(session: Session, *, caller: Caller, data: UserCreate) -> User:
     organisation = get_scoped(
         session, caller, Organisation, data.organisation_id, what="organisation"
     )
-    if organisation.id != caller.organisation_id and not caller.is_national_admin:
+    if not _may_add_to(caller, organisation):
         raise Forbidden("an admin adds users to their own organisation only")
     return _add_user(
         session,
@@ -80,7 +93,21 @@ def create_for(session: Session, *, caller: Caller, data: UserCreate) -> User:
         password_hash=password_hash,
         role=data.role,
         organisation=organisation,
+        must_change_password=data.must_change_password,
     )
+
+
+def _may_add_to(caller: Caller, organisation: Organisation) -> bool:
+    return caller.role is Role.admin and (
+        caller.is_national_admin or organisation.id == caller.organisation_id
+    )
+
+
+def organisations_for_new_users(session: Session, *, caller: Caller) -> list[Organisation]:
+    """The organisations ``caller`` may add users to (create_for's rule), by name: every one
+    for a national admin, their own for another admin, none for anyone else."""
+    found = session.exec(scoped_select(caller, Organisation).order_by(Organisation.name))
+    return [organisation for organisation in found if _may_add_to(caller, organisation)]
 
 
 def list_for(session: Session, *, caller: Caller) -> list[User]:
@@ -110,6 +137,9 @@ def update_for(session: Session, *, caller: Caller, user_id: str, data: UserUpda
         user.password_hash = new_hash
         # Every token issued until now stops working (signage.auth.callers.load_caller).
         user.tokens_valid_after = utcnow()
+        # Someone else's password set by an admin is a reset: the admin knows it, so the user
+        # must choose their own at their next sign-in. An admin setting their own chose it.
+        user.must_change_password = user.id != caller.user_id
     session.add(user)
     session.flush()
     return user
@@ -174,6 +204,57 @@ def sign_in(engine: Engine, *, settings: Settings, email: str, password: str, ad
         for attempt in attempts:
             throttle.refund(session, attempt)
     return user
+
+
+# The service's refusals of a password change, by the field they are about.
+WRONG_CURRENT_PASSWORD = "current_password: that is not your current password"
+SAME_PASSWORD = "new_password: choose a password that is different from your current one"
+
+
+def change_own_password(
+    engine: Engine, *, settings: Settings, user_id: str, data: PasswordChange, address: str
+) -> User:
+    """Set the user's own password, given the one they have now; clears
+    ``must_change_password`` and ends every token and console session issued before.
+
+    The current password is checked as sign_in checks one, under the same throttle (the
+    account's and the address's sign-in limits): someone who found a signed-in browser cannot
+    use this form to guess the password any faster than the sign-in form. A wrong current
+    password is a 422 on that field; too many failures a 429.
+    """
+    if data.new_password == data.current_password:
+        raise Invalid(SAME_PASSWORD)  # two things typed in the form: nothing to count or check
+    with read_session(engine) as session:
+        user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        raise Unauthorized("This account no longer exists or is disabled")
+    limits = _sign_in_limits(settings, email=user.email, address=address)
+    with _unit_of_work(engine, write=True) as session:
+        attempts = throttle.count_attempts(session, limits)
+        if any(attempt.over_limit for attempt in attempts):
+            raise throttle.refuse(
+                "too many failed sign-ins for this account or from this address; try again later",
+                attempts,
+            )
+    # No session is open while the passwords are checked and hashed (slow on purpose).
+    if not verify_password(data.current_password, user.password_hash):
+        raise Invalid(WRONG_CURRENT_PASSWORD)
+    new_hash = hash_password(data.new_password)
+    with _unit_of_work(engine, write=True) as session:
+        stored = session.get(User, user_id, with_for_update=True)
+        if stored is None or not stored.is_active:
+            raise Unauthorized("This account no longer exists or is disabled")
+        if stored.password_hash != user.password_hash:
+            # An admin reset it while this was checked: theirs stands.
+            raise Conflict("the password was changed meanwhile; sign in again")
+        for attempt in attempts:
+            throttle.refund(session, attempt)
+        stored.password_hash = new_hash
+        stored.must_change_password = False
+        stored.tokens_valid_after = utcnow()
+        session.add(stored)
+        session.flush()
+    return stored
 
 
 def sign_out(session: Session, *, user_id: str, claims: AccessClaims) -> None:
