@@ -107,16 +107,14 @@ def windows_of(windows: Sequence[Mapping[str, Any]]) -> list[WindowForm]:
 
 
 def _posted_time(form: Mapping[str, Any], prefix: str) -> WindowTimeForm:
-    """One end of a row. Opening and closing time have inputs of their own (each revealed
-    under its radio), so the hidden one's values, posted too, are not mistaken for it."""
+    """One end of a row: the inputs that do not apply to the chosen kind are ignored."""
     kind = str(form.get(f"{prefix}-kind", "clock"))
     kind = kind if kind in ("clock", "open", "close") else "clock"
-    anchor = kind if kind != "clock" else "close"
     try:
-        offset = int(str(form.get(f"{prefix}-{anchor}-offset", "0")))
+        offset = int(str(form.get(f"{prefix}-offset", "0")))
     except ValueError:
         offset = -1  # refused below, with the API's words
-    direction = form.get(f"{prefix}-{anchor}-direction")
+    direction = form.get(f"{prefix}-direction")
     return WindowTimeForm(
         kind=kind,
         time=str(form.get(f"{prefix}-time", "")).strip() if kind == "clock" else "",

@@ -29,7 +29,7 @@ def screenshot(page: Page, name: str) -> None:
 def serious_violations(page: Page) -> list[str]:
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_22_AA}})
     return [
-        f"{v['id']} ({v['impact']}): {v['help']}"
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
         for v in results.response["violations"]
         if v.get("impact") in SERIOUS
     ]
@@ -43,7 +43,8 @@ def set_language(page: Page, language: str) -> None:
 def check(page: Page, name: str, *, welsh: bool = True) -> None:
     """No serious or critical axe violation in English and (reloaded) in Welsh, with a
     screenshot of each. ``welsh=False`` for the answer to a POST, which a reload would resend."""
-    assert serious_violations(page) == [], name
+    found = serious_violations(page)
+    assert found == [], f"{name}: {found}"
     screenshot(page, name)
     if not welsh:
         return
@@ -51,7 +52,8 @@ def check(page: Page, name: str, *, welsh: bool = True) -> None:
     page.reload()
     try:
         assert page.locator("html").get_attribute("lang") == "cy"
-        assert serious_violations(page) == [], f"{name} in Welsh"
+        found = serious_violations(page)
+        assert found == [], f"{name} in Welsh: {found}"
         screenshot(page, f"{name}-cy")
     finally:
         set_language(page, "en")
