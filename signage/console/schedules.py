@@ -59,6 +59,7 @@ from signage.venues.models import Venue
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, dependencies=[Depends(check_csrf)])
 
 AREA = "/console/schedules"
+PAGE_SIZE = 50
 ScheduleId = Annotated[str, Path(max_length=64)]
 # The venue and screen pickers list this many by name (and whatever is already chosen); a
 # larger estate is targeted by force, kind of venue or tag, which scale to any size.
@@ -303,12 +304,22 @@ def _form_page(
 
 
 @router.get("/schedules")
-def schedule_list(request: Request, visitor: VisitorDep, signed_in: SignedInDep) -> Response:
+def schedule_list(
+    request: Request,
+    visitor: VisitorDep,
+    signed_in: SignedInDep,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> Response:
     caller = signed_in.caller
     require_police_staff(caller)
     t = visitor.translator
     with read_session(request.app.state.engine) as session:
-        found = service.list_for(session, caller=caller)
+        total = service.count_for(session, caller=caller)
+        pages = max(1, -(-total // PAGE_SIZE))
+        page = min(page, pages)
+        found = service.list_for(
+            session, caller=caller, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
+        )
         owners = {o.id: o.name for o in organisations.list_for(session, caller=caller)}
     rows = [
         {
@@ -322,7 +333,13 @@ def schedule_list(request: Request, visitor: VisitorDep, signed_in: SignedInDep)
         request,
         "schedules.html",
         page_for(request, visitor, current=AREA),
-        {"rows": rows, "may_create": edits_campaigns(caller), "national": caller.is_national},
+        {
+            "rows": rows,
+            "may_create": edits_campaigns(caller),
+            "national": caller.is_national,
+            "page_number": page,
+            "pages": pages,
+        },
     )
 
 
@@ -454,15 +471,8 @@ def schedule_page(
             editable = False  # the national unit reads forces' schedules
         creative_ids = service.creative_ids_of(session, [schedule.id])[schedule.id]
         values, rows = _values_of(schedule, creative_ids)
-        data = ScheduleCreate.model_validate(
-            {
-                **service.to_public(schedule, creative_ids).model_dump(
-                    mode="json", exclude={"id", "organisation_id", "created_at", "updated_at"}
-                ),
-            }
-        )
-        loaded = schedule_checks.load(session, caller=caller, data=data, schedule_id=schedule.id)
-    reach = schedule_checks.figures(loaded, t=visitor.translator, now=utcnow())
+    # No reach here: over a national fleet it takes most of a second, so it is worked out
+    # when asked for ("Check reach"), as the API's reach is.
     return _form_page(
         request,
         visitor,
@@ -470,7 +480,6 @@ def schedule_page(
         schedule=schedule,
         values=values,
         rows=rows,
-        reach=reach,
         editable=editable,
         saved=saved is not None,
     )

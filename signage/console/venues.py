@@ -9,7 +9,7 @@ next morning (the API's rule), as the hint says.
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import ValidationError
 from sqlmodel import Session
 from starlette.responses import RedirectResponse, Response
@@ -37,6 +37,7 @@ from signage.venues.models import Nation, Venue, VenueCreate, VenueKind, VenueUp
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, dependencies=[Depends(check_csrf)])
 
 AREA = "/console/venues"
+PAGE_SIZE = 50
 VenueId = Annotated[str, Path(max_length=64)]
 
 KIND_LABELS: dict[str, str] = {
@@ -174,10 +175,20 @@ def _form_page(
 
 
 @router.get("/venues")
-def list_venues(request: Request, visitor: VisitorDep, signed_in: SignedInDep) -> Response:
+def list_venues(
+    request: Request,
+    visitor: VisitorDep,
+    signed_in: SignedInDep,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> Response:
     caller = signed_in.caller
     with read_session(request.app.state.engine) as session:
-        venues = service.list_for(session, caller=caller)
+        total = service.count_for(session, caller=caller)
+        pages = max(1, -(-total // PAGE_SIZE))
+        page = min(page, pages)
+        venues = service.list_for(
+            session, caller=caller, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
+        )
         forces = {f.id: f.name for f in _forces(session, caller)}
     return render(
         request,
@@ -189,6 +200,9 @@ def list_venues(request: Request, visitor: VisitorDep, signed_in: SignedInDep) -
             "kinds": KIND_LABELS,
             "days": DAY_LABELS,
             "may_add": caller.manages_venues,
+            "total": total,
+            "page_number": page,
+            "pages": pages,
         },
     )
 

@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, delete, func, select
 
 from signage.campaigns.models import edits_campaigns
 from signage.core.errors import Forbidden, Invalid
@@ -131,9 +131,17 @@ def create_for(session: Session, *, caller: Caller, data: ScheduleCreate) -> Sch
     return schedule
 
 
-def list_for(session: Session, *, caller: Caller) -> list[Schedule]:
+def list_for(
+    session: Session, *, caller: Caller, offset: int = 0, limit: int | None = None
+) -> list[Schedule]:
     query = scoped_select(caller, Schedule).order_by(col(Schedule.name), col(Schedule.id))
-    return list(session.exec(query))
+    query = query.offset(offset)
+    return list(session.exec(query if limit is None else query.limit(limit)))
+
+
+def count_for(session: Session, *, caller: Caller) -> int:
+    query = select(func.count()).select_from(Schedule).where(visible(caller, Schedule))
+    return int(session.exec(query).one())
 
 
 def get_for(session: Session, *, caller: Caller, schedule_id: str, write: bool = False) -> Schedule:

@@ -2,11 +2,11 @@
 
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, func, select
 
 from signage.core.errors import Forbidden, Invalid
 from signage.core.roles import OrganisationKind
-from signage.core.tenancy import Caller, get_scoped, scoped_select
+from signage.core.tenancy import Caller, get_scoped, scoped_select, visible
 from signage.organisations.models import Organisation
 from signage.venues.models import Venue, VenueCreate, VenueUpdate
 
@@ -30,8 +30,16 @@ def create_for(session: Session, *, caller: Caller, data: VenueCreate) -> Venue:
     return venue
 
 
-def list_for(session: Session, *, caller: Caller) -> list[Venue]:
-    return list(session.exec(scoped_select(caller, Venue).order_by(Venue.name, Venue.id)))
+def list_for(
+    session: Session, *, caller: Caller, offset: int = 0, limit: int | None = None
+) -> list[Venue]:
+    query = scoped_select(caller, Venue).order_by(Venue.name, Venue.id).offset(offset)
+    return list(session.exec(query if limit is None else query.limit(limit)))
+
+
+def count_for(session: Session, *, caller: Caller) -> int:
+    query = select(func.count()).select_from(Venue).where(visible(caller, Venue))
+    return int(session.exec(query).one())
 
 
 def get_for(session: Session, *, caller: Caller, venue_id: str, write: bool = False) -> Venue:

@@ -77,7 +77,7 @@ def test_save_builds_the_apis_schedule(
     assert saved["creative_ids"] == [estate["creative"]["id"]]
     page = client.get(answer.headers["location"])
     assert "The schedule has been saved." in page.text
-    assert "Reach in the next 7 days" in page.text
+    assert "Check reach" in page.text
     # The form shows it again as it was entered.
     assert 'value="close" checked' in page.text
     assert '<option value="60" selected>' in page.text
