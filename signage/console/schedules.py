@@ -63,7 +63,7 @@ PAGE_SIZE = 50
 ScheduleId = Annotated[str, Path(max_length=64)]
 # The venue and screen pickers list this many by name (and whatever is already chosen); a
 # larger estate is targeted by force, kind of venue or tag, which scale to any size.
-PICKER_LIMIT = 300
+PICKER_LIMIT = 100
 MAX_FIELD = 5000
 TARGET_LISTS = ("force_ids", "venue_kinds", "venue_ids", "screen_ids")
 
