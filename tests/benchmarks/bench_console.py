@@ -12,10 +12,8 @@ been seen recently, a third long ago, a third never.
 
 import argparse
 import statistics
-import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, update
@@ -24,15 +22,11 @@ from sqlmodel import Session, col, select
 from signage.app import create_app
 from signage.console import sessions
 from signage.core.config import Settings
-from signage.core.db import create_db_engine, session_scope
-from signage.core.migrate import upgrade_to_head
-from signage.core.roles import OrganisationKind, Role
+from signage.core.db import session_scope
 from signage.core.types import utcnow
-from signage.organisations.models import Organisation
 from signage.schedules.models import Schedule
 from signage.screens.models import Screen
-from signage.users.models import User
-from tests.schedules.fleet import seed_fleet
+from tests.benchmarks.console_estate import seed_estate
 
 SECRET = "benchmark-secret-key-benchmark-secret-key"
 
@@ -47,36 +41,22 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--edits", type=int, default=5)
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp())
-    url = args.database_url or f"sqlite:///{folder / 'signage.db'}"
-    upgrade_to_head(url)
-    engine = create_db_engine(url)
-    with Session(engine, expire_on_commit=False) as session:
-        national = Organisation(name="National", kind=OrganisationKind.national)
-        forces = [Organisation(name=f"Force {i}", kind=OrganisationKind.force) for i in range(4)]
-        partner = Organisation(name="Partner", kind=OrganisationKind.partner)
-        session.add_all([national, *forces, partner])
-        session.flush()
-        editor = User(
-            email="e@example.org", password_hash="x", role=Role.editor, organisation_id=national.id
-        )
-        operator = User(
-            email="p@example.org", password_hash="x", role=Role.partner, organisation_id=partner.id
-        )
-        session.add_all([editor, operator])
-        session.commit()
     started = time.perf_counter()
-    fleet = seed_fleet(
-        engine,
-        owner_id=national.id,
-        editor_id=editor.id,
-        partner_id=partner.id,
-        force_ids=[f.id for f in forces],
+    estate = seed_estate(
+        args.database_url,
         screens=args.screens,
         venues=args.venues,
         configurations=args.configurations,
         extra_schedules=max(0, args.schedules - 7),
     )
+    folder, url, editor, operator, fleet = (
+        estate.folder,
+        estate.url,
+        estate.editor,
+        estate.operator,
+        estate.fleet,
+    )
+    engine = estate.engine
     now = utcnow()
     with Session(engine) as session:
         thirds = len(fleet.screen_ids) // 3

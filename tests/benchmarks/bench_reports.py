@@ -13,11 +13,9 @@ report a minute for the same area and nights).
 
 import argparse
 import statistics
-import tempfile
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -28,14 +26,9 @@ from signage.app import create_app
 from signage.console import sessions
 from signage.console.reports import ReportCache, night_start
 from signage.core.config import Settings
-from signage.core.db import create_db_engine
-from signage.core.migrate import upgrade_to_head
-from signage.core.roles import OrganisationKind, Role
-from signage.organisations.models import Organisation
 from signage.plays.models import Play
 from signage.screens.models import Screen
-from signage.users.models import User
-from tests.schedules.fleet import seed_fleet
+from tests.benchmarks.console_estate import seed_estate
 
 SECRET = "benchmark-secret-key-benchmark-secret-key"
 FIRST_NIGHT = date(2026, 11, 23)  # Monday to Sunday
@@ -93,38 +86,24 @@ def main() -> None:
     parser.add_argument("--plays-per-night", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=10)
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp())
-    url = args.database_url or f"sqlite:///{folder / 'signage.db'}"
-    upgrade_to_head(url)
-    engine = create_db_engine(url)
-    with Session(engine, expire_on_commit=False) as session:
-        national = Organisation(name="National", kind=OrganisationKind.national)
-        forces = [Organisation(name=f"Force {i}", kind=OrganisationKind.force) for i in range(4)]
-        partner = Organisation(name="Partner", kind=OrganisationKind.partner)
-        session.add_all([national, *forces, partner])
-        session.flush()
-        editor = User(
-            email="e@example.org", password_hash="x", role=Role.editor, organisation_id=national.id
-        )
-        operator = User(
-            email="p@example.org", password_hash="x", role=Role.partner, organisation_id=partner.id
-        )
-        session.add_all([editor, operator])
-        session.commit()
     started = time.perf_counter()
-    fleet = seed_fleet(
-        engine,
-        owner_id=national.id,
-        editor_id=editor.id,
-        partner_id=partner.id,
-        force_ids=[f.id for f in forces],
+    estate = seed_estate(
+        args.database_url,
         screens=args.screens,
         venues=args.venues,
         configurations=40,
     )
+    folder, url, editor, operator, fleet = (
+        estate.folder,
+        estate.url,
+        estate.editor,
+        estate.operator,
+        estate.fleet,
+    )
+    engine = estate.engine
     creatives = [fleet.creative_ids[k] for k in ("landscape", "portrait", "square")]
     plays = _seed_plays(
-        engine, owner_id=national.id, creatives=creatives, per_night=args.plays_per_night
+        engine, owner_id=editor.organisation_id, creatives=creatives, per_night=args.plays_per_night
     )
     seconds = time.perf_counter() - started
     print(f"seeded {plays:,} plays on {args.screens:,} screens in {seconds:.1f} s")
