@@ -21,7 +21,6 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
-from typing import cast
 
 from sqlalchemy import case, func
 from sqlalchemy import select as select_columns
@@ -34,6 +33,7 @@ from signage.creatives.models import Creative, CreativeStatus
 from signage.schedules.models import Schedule
 from signage.schedules.timing_inputs import (
     load_creatives,
+    schedule_rows,
     screen_tags,
     tags_of,
     timing_schedules,
@@ -126,14 +126,9 @@ def load_tonight(session: Session, *, caller: Caller) -> TonightInputs:
     """The caller's schedules, their creatives and the caller's live screens, as the engine's
     values. Rows are read as plain columns (timing_inputs' converters read attributes only):
     building thousands of ORM objects would cost more than the engine does."""
-    schedule_rows = session.execute(
-        select_columns(*Schedule.__table__.columns)  # type: ignore[attr-defined]
-        .where(visible(caller, Schedule))
-        .order_by(col(Schedule.name), col(Schedule.id))
-    ).all()
-    if not schedule_rows:
+    rows = schedule_rows(session, visible(caller, Schedule))
+    if not rows:
         return TonightInputs((), {}, ())
-    rows = cast(list[Schedule], schedule_rows)
     names = {s.id: s.name for s in rows}
     converted = timing_schedules(session, rows)
     wanted = {c for s in converted for c in s.creative_ids}
