@@ -3,7 +3,7 @@
 from fastapi import APIRouter, FastAPI
 from starlette.responses import RedirectResponse, Response
 
-from signage.console import approvals, auth, campaigns, screens, tonight, venues
+from signage.console import approvals, auth, campaigns, preview, screens, tonight, venues, week
 from signage.console.i18n import load_catalogues
 from signage.console.overview import NightPlans
 from signage.console.security import ConsoleSecurityHeaders
@@ -15,6 +15,8 @@ router.include_router(campaigns.router)
 router.include_router(approvals.router)
 router.include_router(venues.router)
 router.include_router(screens.router)
+router.include_router(week.router)
+router.include_router(preview.router)
 
 # The site's front door is the console (integrators have /docs).
 root_router = APIRouter(include_in_schema=False)
