@@ -109,7 +109,8 @@ class Moment:
 @dataclass(frozen=True)
 class Answer:
     instant: datetime
-    when: str  # the instant shown, in words
+    date: str  # the instant shown, on the venue's calendar and clock
+    time: str
     note: str | None  # what happened to a time in the clocks' gap or fold
     now: Moment
     changes: list[Moment]
@@ -234,7 +235,7 @@ def _answer(
     zone, locale = timing.zone(venue.timezone), _locale(translator)
     when = format_date(instant.astimezone(zone).date(), "EEEE d MMMM y", locale=locale)
     clock = format_time(instant, "HH:mm", tzinfo=zone, locale=locale)
-    return Answer(instant, f"{when}, {clock}", note, now, changes)
+    return Answer(instant, when, clock, note, now, changes)
 
 
 @router.get("/preview")

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
 
+from babel.dates import format_date
 from fastapi import APIRouter, Depends, Path, Query, Request
 from sqlalchemy import func
 from sqlalchemy import select as select_columns
@@ -25,7 +26,7 @@ from starlette.responses import Response
 
 from signage import timing
 from signage.console.api_forms import FieldError
-from signage.console.i18n import N_
+from signage.console.i18n import N_, WELSH, Translator
 from signage.console.navigation import may_visit
 from signage.console.routing import (
     ConsoleRoute,
@@ -86,6 +87,8 @@ class Week:
     first: date
     previous: str | None  # the query of the week before, None at the end of the range
     next: str | None
+    previous_label: str  # "14 October to 20 October"
+    next_label: str
 
 
 def _parse_first(text: str) -> tuple[date, FieldError | None]:
@@ -104,17 +107,27 @@ def _parse_first(text: str) -> tuple[date, FieldError | None]:
     return first, None
 
 
-def _week(first: date, **keep: str) -> Week:
+def _week(first: date, translator: Translator, **keep: str) -> Week:
     earliest, latest = first_nights_allowed()
     before, after = first - timedelta(days=NIGHTS), first + timedelta(days=NIGHTS)
+    locale = "cy_GB" if translator.language == WELSH else "en_GB"
 
     def query(day: date) -> str:
         return urlencode({**{k: v for k, v in keep.items() if v}, "from": day.isoformat()})
+
+    def label(day: date) -> str:
+        last = day + timedelta(days=NIGHTS - 1)
+        return translator.gettext("%(start)s to %(end)s") % {
+            "start": format_date(day, "d MMMM", locale=locale),
+            "end": format_date(last, "d MMMM", locale=locale),
+        }
 
     return Week(
         first=first,
         previous=query(before) if before >= earliest else None,
         next=query(after) if after <= latest else None,
+        previous_label=label(before),
+        next_label=label(after),
     )
 
 
@@ -186,7 +199,7 @@ def screen_week(
             "screen": screen,
             "venue": venue,
             "grid": grid,
-            "week": _week(first),
+            "week": _week(first, visitor.translator),
             "from_value": from_ if error else first.isoformat(),
             "errors": (error,) if error else (),
         },
@@ -332,7 +345,7 @@ def schedule_week(
         reached=reached,
         chosen=chosen,
         grid=grid,
-        week=_week(first, venue=chosen.id if chosen and venue else ""),
+        week=_week(first, visitor.translator, venue=chosen.id if chosen and venue else ""),
         from_value=from_ if date_error else first.isoformat(),
         errors=tuple(errors),
     )

@@ -126,7 +126,7 @@ def test_the_next_changes_are_in_the_venues_local_time(
     signed_in(client, world, "partner_1")
     page = _preview(client, crown["screen"]["id"], "2026-12-05", "21:30")
     text = " ".join(re.sub(r"<[^>]+>", " ", page.text).split())
-    assert "What Bar screen plays at Saturday 5 December 2026, 21:30" in text
+    assert "What Bar screen plays on Saturday 5 December 2026 at 21:30" in text
     assert "Until 23:00" in text
     changes = text.split("Next changes", 1)[1]
     assert changes.index("From 23:00") < changes.index("From Sunday 6 December, 01:00")
@@ -146,7 +146,7 @@ def test_a_time_the_clocks_skip_is_read_before_the_gap_and_said_in_words(
     assert page.status_code == 200
     note = page.text.split('id="clock-note"', 1)[1].split("</div>", 1)[0]
     assert "01:30 does not exist on 28 March 2027: the clocks go forward; showing 02:30" in note
-    assert "Sunday 28 March 2027, 02:30" in page.text
+    assert "on Sunday 28 March 2027 at 02:30" in page.text
     # The engine reads 01:30 with the offset before the gap: 01:30 UTC, 02:30 BST.
     body = _api_body(client, world, screen_id, "2027-03-28T01:30:00Z", "force_a_editor")
     assert _shown(page.text) == _ids(body["timeline"][0]) == [crown["walk"], crown["water"]]

@@ -204,8 +204,9 @@ def test_a_week_starts_tonight_by_default_and_links_to_the_next_and_previous(
     )
     assert 'href="?from=2026-11-27"' in page.text
     assert 'href="?from=2026-12-11"' in page.text
-    assert "Previous week" in page.text
-    assert "Next week" in page.text
+    text = _text(page.text)
+    assert "Previous week : 27 November to 3 December" in text
+    assert "Next week : 11 December to 17 December" in text
 
 
 def test_in_the_small_hours_the_week_still_starts_last_night(
