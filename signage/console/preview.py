@@ -293,7 +293,7 @@ def preview(
         "preview.html",
         page_for(request, visitor, current=AREA),
         {
-            "choices": choices,
+            "screen_options": [(c.id, c.label) for c in choices],
             "total": total,
             "too_many": total > PICKER_LIMIT,
             "screen": screen,

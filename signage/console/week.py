@@ -296,7 +296,7 @@ def _schedule_week_page(
         {
             "schedule_name": schedule_name,
             "schedule_id": schedule_id,
-            "venues": reached,
+            "venue_options": [(v.id, v.name) for v in reached],
             "chosen": chosen,
             "grid": grid,
             "week": week,

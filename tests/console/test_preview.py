@@ -306,3 +306,13 @@ def test_the_preview_is_in_welsh(client: TestClient, world: World, crown: dict[s
     assert '<html lang="cy"' in page.text
     assert "Nid yw 01:30 yn bodoli ar 28 Mawrth 2027" in page.text
     assert "Y newidiadau nesaf" in page.text
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(client: TestClient, crown: dict[str, Any]) -> None:
+    for path in (
+        f"/console/preview?screen_id={crown['screen']['id']}",
+        f"/console/screens/{crown['screen']['id']}/thumbnails/{crown['walk']}",
+    ):
+        answer = client.get(path, follow_redirects=False)
+        assert answer.status_code == 303
+        assert answer.headers["location"].startswith("/console/sign-in")

@@ -384,3 +384,13 @@ def test_the_week_pages_are_in_welsh(
     assert "25 awr" in page.text
     week = client.get(f"/console/schedules/{crown['schedule']['id']}/week?from=2026-12-24")
     assert "Gŵyl y banc" in week.text
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(client: TestClient, crown: dict[str, Any]) -> None:
+    for path in (
+        f"/console/screens/{crown['screen']['id']}/week",
+        f"/console/schedules/{crown['schedule']['id']}/week?from=2026-12-04",
+    ):
+        answer = client.get(path, follow_redirects=False)
+        assert answer.status_code == 303
+        assert answer.headers["location"].startswith("/console/sign-in?next=")
