@@ -8,12 +8,14 @@ from signage.console import (
     auth,
     campaigns,
     password,
+    preview,
     reports,
     schedules,
     screens,
     tonight,
     users,
     venues,
+    week,
 )
 from signage.console.i18n import load_catalogues
 from signage.console.overview import NightPlans
@@ -30,6 +32,8 @@ router.include_router(screens.router)
 router.include_router(reports.router)
 router.include_router(users.router)
 router.include_router(password.router)
+router.include_router(week.router)
+router.include_router(preview.router)
 
 # The site's front door is the console (integrators have /docs).
 root_router = APIRouter(include_in_schema=False)
