@@ -31,7 +31,21 @@ def _sign_in(page: Page, email: str) -> None:
     page.wait_for_url("**/console")
 
 
-def _shoot(page: Page, name: str) -> None:
+def _shoot(page: Page, name: str, *, below: str | None = None) -> None:
+    """The top of the page, or from the element ``below`` picks down (the week's grid)."""
+    page.wait_for_load_state("networkidle")
+    if below is not None:
+        page.locator(below).first.scroll_into_view_if_needed()
+        top = page.evaluate(
+            "(s) => document.querySelector(s).getBoundingClientRect().top + window.scrollY", below
+        )
+        width = page.viewport_size["width"] if page.viewport_size else 1100
+        page.screenshot(
+            path=str(OUT / f"{name}.png"),
+            full_page=True,
+            clip={"x": 0, "y": max(0, top - 20), "width": width, "height": 800},
+        )
+        return
     page.screenshot(path=str(OUT / f"{name}.png"))
     print(f"wrote {OUT / name}.png")
 
@@ -69,12 +83,14 @@ def main() -> None:
             if email.startswith("editor"):
                 page.goto("/console/schedules")
                 page.locator("#schedules a").first.click()
-                page.get_by_role("button", name="Check reach").click()
+                with page.expect_navigation():
+                    page.get_by_role("button", name="Check reach").click()
                 _shoot(page, "schedule-reach")
                 page.goto(page.url.split("?")[0])
                 week = page.get_by_role("link", name="Week at a glance")
-                week.click()
-                _shoot(page, "schedule-week")
+                with page.expect_navigation():
+                    week.click()
+                _shoot(page, "schedule-week", below="svg")
             context.close()
         browser.close()
 
