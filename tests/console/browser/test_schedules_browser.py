@@ -54,6 +54,16 @@ def test_an_editor_builds_a_closing_time_schedule(
     page.wait_for_url("**/console/schedules/*?saved=1")
     expect(page.locator(".govuk-notification-banner")).to_contain_text("saved")
     check(page, "schedule")
+    schedule_url = page.url.split("?")[0]
+
+    # Its week: Friday and Saturday nights at the pub, past midnight (close 02:00 and 03:00).
+    page.get_by_role("link", name="Week at a glance").click()
+    page.wait_for_url("**/week*")
+    table = page.locator("table").last.inner_text()
+    assert "01:00" in table and "02:30" in table, table  # Friday: 01:00 until 02:30
+    assert "02:00" in table and "03:30" in table, table  # Saturday: 02:00 until 03:30
+    assert page.locator("svg").count() >= 1
+    page.goto(schedule_url)
     page.get_by_role("link", name="Back to schedules").click()
     expect(page.locator("#schedules")).to_contain_text(
         "from 1 hour before closing until 30 minutes after closing"

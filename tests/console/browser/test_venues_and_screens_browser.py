@@ -6,18 +6,50 @@ and the player leaves its pairing view; every new page passes axe-core's WCAG 2.
 One browser for the module, SQLite only, as in test_browser.py.
 """
 
+from typing import Any
+
+from fastapi.testclient import TestClient
 from playwright.sync_api import BrowserContext
 
 from tests.console.browser.pages import check
 from tests.console.console_helpers import email_of
-from tests.factories import PASSWORD, World
+from tests.factories import (
+    PASSWORD,
+    World,
+    make_campaign,
+    png_bytes,
+    schedule_body,
+    upload_creative,
+)
 from tests.live import LiveServer
 from tests.player.web_helpers import player_state
 
 
+def _walk_away_all_day(client: TestClient, world: World) -> dict[str, Any]:
+    """Force A's Walk Away poster, approved, on air all day on every screen in its area."""
+    campaign = make_campaign(client, world)
+    poster = upload_creative(client, world, campaign["id"], content=png_bytes(160, 90))
+    client.post(
+        f"/v1/creatives/{poster['id']}/approve", headers=world.headers("force_a_approver")
+    ).raise_for_status()
+    every_day = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    client.post(
+        "/v1/schedules",
+        json=schedule_body(
+            [poster["id"]],
+            name="Walk Away",
+            windows=[{"days": every_day, "start": "00:00", "end": "00:00"}],
+            start_date=None,
+        ),
+        headers=world.headers("force_a_editor"),
+    ).raise_for_status()
+    return poster
+
+
 def test_a_partner_adds_a_venue_and_pairs_a_screen_by_its_code(
-    context: BrowserContext, live_server: LiveServer, world: World
+    context: BrowserContext, live_server: LiveServer, world: World, client: TestClient
 ) -> None:
+    poster = _walk_away_all_day(client, world)
     console = context.new_page()
     console.goto("/console")
     console.get_by_label("Email address").fill(email_of("partner_1"))
@@ -78,6 +110,12 @@ def test_a_partner_adds_a_venue_and_pairs_a_screen_by_its_code(
     )
     assert not player.is_visible("#pairing")
     assert player_state(player)["mode"] != "pairing"
+    # ...and starts playing what is on air in the venue's force area: Walk Away.
+    player.wait_for_function(
+        f"() => {{ const s = window.signagePlayer.state();"
+        f" return s.mode === 'playing' && s.creativeId === '{poster['id']}'; }}",
+        timeout=30_000,
+    )
     check(console, "screen")
 
     console.get_by_role("link", name="Back to screens").click()
