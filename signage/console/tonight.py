@@ -11,6 +11,7 @@ from signage.console.i18n import CONSOLE_TIMEZONE
 from signage.console.overview import (
     NightPlan,
     NightPlans,
+    TonightInputs,
     area_key,
     load_tonight,
     night_end,
@@ -28,6 +29,7 @@ from signage.console.routing import (
 )
 from signage.console.templating import render
 from signage.core.db import read_session
+from signage.core.gc_pause import collector_paused
 from signage.core.types import utcnow
 from signage.core.versioning import read_version
 
@@ -60,11 +62,15 @@ def tonight(
         key = (*area_key(caller), read_version(session.connection()), until)
         plans: NightPlans = request.app.state.console_plans
         plan: NightPlan | None = plans.get(key)
-        inputs = load_tonight(session, caller=caller) if plan is None else None
+        inputs: TonightInputs | None = None
+        if plan is None:
+            with collector_paused():
+                inputs = load_tonight(session, caller=caller)
     if plan is None:
         assert inputs is not None
         # The engine runs with the session closed.
-        plan = plan_night(inputs, start=until - timedelta(days=1), end=until)
+        with collector_paused():
+            plan = plan_night(inputs, start=until - timedelta(days=1), end=until)
         plans.put(key, plan)
     rows = tonight_rows(plan, now=now, until=until)
     pages = max(1, -(-len(rows) // PAGE_SIZE))

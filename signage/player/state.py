@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
 from signage import timing
+from signage.core.gc_pause import collector_paused
 from signage.core.threads import run_in_daemon_thread
 from signage.core.versioning import CHANGED, read_version
 from signage.player.playlist import CompiledPlaylist, PlaylistInputs, compile_playlist
@@ -103,9 +104,10 @@ class Snapshot:
 def read_snapshot(session: Session, *, version: int, screen_id: str | None = None) -> Snapshot:
     """Every live screen (or just ``screen_id``, for the preview), every schedule and the
     creatives they use, as the engine sees them: the one loader the poll and preview share."""
-    screens = load_screens(session, screen_id=screen_id)
-    schedules = load_schedules(session)
-    used = load_creatives(session, (c for s in schedules for c in s.creative_ids))
+    with collector_paused():
+        screens = load_screens(session, screen_id=screen_id)
+        schedules = load_schedules(session)
+        used = load_creatives(session, (c for s in schedules for c in s.creative_ids))
     entries = {s.id: ScreenEntry(s.id, s.timing) for s in screens}
     return Snapshot(
         version=version,
