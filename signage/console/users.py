@@ -41,6 +41,7 @@ from signage.users.models import User, UserCreate, UserUpdate
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, dependencies=[Depends(check_csrf)])
 
 AREA = "/console/users"
+PAGE_SIZE = 50
 UserId = Annotated[str, Path(max_length=64)]
 NOT_ADMIN = N_("Only an admin manages users.")
 OWN_PASSWORD = N_(
@@ -138,17 +139,33 @@ def _names(session: Session, caller: Caller) -> dict[str, str]:
 
 
 @router.get("/users")
-def list_users(request: Request, visitor: VisitorDep, signed_in: SignedInDep) -> Response:
+def list_users(
+    request: Request,
+    visitor: VisitorDep,
+    signed_in: SignedInDep,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> Response:
     caller = signed_in.caller
     _require_admin(caller)
     with read_session(request.app.state.engine) as session:
-        found = service.list_for(session, caller=caller)
+        total = service.count_for(session, caller=caller)
+        pages = max(1, -(-total // PAGE_SIZE))
+        page = min(page, pages)
+        found = service.list_for(
+            session, caller=caller, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
+        )
         names = _names(session, caller)
     return render(
         request,
         "users.html",
         page_for(request, visitor, current=AREA),
-        {"users": found, "organisations": names, "roles": ROLE_LABELS},
+        {
+            "users": found,
+            "organisations": names,
+            "roles": ROLE_LABELS,
+            "page_number": page,
+            "pages": pages,
+        },
     )
 
 

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import Engine, delete
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from signage.core import throttle
 from signage.core.config import Settings
@@ -23,7 +23,7 @@ from signage.core.db import read_session, session_scope
 from signage.core.errors import Conflict, Forbidden, Invalid, Unauthorized
 from signage.core.roles import ROLES_BY_KIND, OrganisationKind, Role
 from signage.core.security import AccessClaims, hash_password, hash_secret, verify_password
-from signage.core.tenancy import Caller, get_scoped, scoped_select
+from signage.core.tenancy import Caller, get_scoped, scoped_select, visible
 from signage.core.types import utcnow
 from signage.organisations.models import Organisation
 from signage.users.models import PasswordChange, RevokedToken, User, UserCreate, UserUpdate
@@ -110,8 +110,16 @@ def organisations_for_new_users(session: Session, *, caller: Caller) -> list[Org
     return [organisation for organisation in found if _may_add_to(caller, organisation)]
 
 
-def list_for(session: Session, *, caller: Caller) -> list[User]:
-    return list(session.exec(scoped_select(caller, User).order_by(User.email)))
+def list_for(
+    session: Session, *, caller: Caller, offset: int = 0, limit: int | None = None
+) -> list[User]:
+    query = scoped_select(caller, User).order_by(User.email).offset(offset)
+    return list(session.exec(query if limit is None else query.limit(limit)))
+
+
+def count_for(session: Session, *, caller: Caller) -> int:
+    query = select(func.count()).select_from(User).where(visible(caller, User))
+    return int(session.exec(query).one())
 
 
 def get_for(session: Session, *, caller: Caller, user_id: str, write: bool = False) -> User:

@@ -459,3 +459,32 @@ def test_another_organisations_user_is_not_found(
         assert answer.status_code == 404, action
     assert stored(engine, other).is_active
     assert client.get("/console/users/not-a-user").status_code == 404
+
+
+def test_the_users_list_is_paginated(client: TestClient, world: World, engine: Engine) -> None:
+    with Session(engine) as session:
+        for n in range(50):
+            session.add(
+                User(
+                    email=f"steward.{n:02d}@example.org",
+                    password_hash="x",
+                    role=Role.partner,
+                    organisation_id=world.org_id("partner_1"),
+                )
+            )
+        session.commit()
+    signed_in(client, world, "national_admin")
+    first = client.get("/console/users").text
+    assert "Page 1 of 2" in first
+    second = client.get("/console/users?page=2").text
+    assert "Page 2 of 2" in second
+
+    def rows(page: str) -> int:
+        return page.count('href="/console/users/') - page.count('href="/console/users/add"')
+
+    # 61 accounts by email: the world's 11 (force..., national..., partner...) come first.
+    assert (rows(first), rows(second)) == (50, 11)
+    assert "force.a.admin@example.org" in first
+    assert "steward.38@example.org" in first
+    assert "steward.39@example.org" in second
+    assert "force.a.admin@example.org" not in second

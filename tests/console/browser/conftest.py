@@ -39,7 +39,10 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def context(browser: Browser, live_server: LiveServer) -> Iterator[BrowserContext]:
-    made = browser.new_context(base_url=live_server.url, viewport={"width": 1024, "height": 768})
+    # A UK browser: date and time inputs show 27/11/2026 and 21:30, as staff see them.
+    made = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1024, "height": 768}, locale="en-GB"
+    )
     try:
         yield made
     finally:

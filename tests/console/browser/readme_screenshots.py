@@ -73,7 +73,7 @@ def main() -> None:
             ("manager@crown.demo.signage", [("screens", "/console/screens")]),
         ):
             context = browser.new_context(
-                base_url=server.url, viewport={"width": 1100, "height": 800}
+                base_url=server.url, viewport={"width": 1100, "height": 800}, locale="en-GB"
             )
             page = context.new_page()
             _sign_in(page, email)

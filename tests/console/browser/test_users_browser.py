@@ -58,7 +58,9 @@ def test_an_admin_adds_and_resets_a_user_who_then_chooses_a_password(
     user_page = page.url
 
     # The user, in a browser of their own: the second temporary password, then their own.
-    theirs = browser.new_context(base_url=live_server.url, viewport={"width": 1024, "height": 768})
+    theirs = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1024, "height": 768}, locale="en-GB"
+    )
     try:
         own = theirs.new_page()
         _sign_in_as_newcomer(own, FIRST)
