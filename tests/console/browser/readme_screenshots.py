@@ -45,8 +45,8 @@ def _shoot(page: Page, name: str, *, below: str | None = None) -> None:
             full_page=True,
             clip={"x": 0, "y": max(0, top - 20), "width": width, "height": 800},
         )
-        return
-    page.screenshot(path=str(OUT / f"{name}.png"))
+    else:
+        page.screenshot(path=str(OUT / f"{name}.png"))
     print(f"wrote {OUT / name}.png")
 
 
