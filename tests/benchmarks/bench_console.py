@@ -49,14 +49,8 @@ def main() -> None:
         configurations=args.configurations,
         extra_schedules=max(0, args.schedules - 7),
     )
-    folder, url, editor, operator, fleet = (
-        estate.folder,
-        estate.url,
-        estate.editor,
-        estate.operator,
-        estate.fleet,
-    )
-    engine = estate.engine
+    folder, url, engine = estate.folder, estate.url, estate.engine
+    editor, operator, fleet = estate.editor, estate.operator, estate.fleet
     now = utcnow()
     with Session(engine) as session:
         thirds = len(fleet.screen_ids) // 3

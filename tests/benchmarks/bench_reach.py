@@ -35,15 +35,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlmodel import Session
 
 from signage.core.db import create_db_engine
 from signage.core.migrate import upgrade_to_head
-from signage.core.roles import OrganisationKind, Role
 from signage.core.security import issue_access_token
-from signage.organisations.models import Organisation
-from signage.users.models import User
-from tests.schedules.fleet import Fleet, seed_fleet
+from tests.benchmarks.console_estate import seed_people_and_fleet
+from tests.schedules.fleet import Fleet
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "benchmark-secret-key-benchmark-secret-key"
@@ -58,26 +55,8 @@ def seed(
 ) -> tuple[Fleet, dict[str, str]]:
     """The fleet and the access tokens of a national editor and the venues' partner."""
     engine = create_db_engine(url)
-    with Session(engine, expire_on_commit=False) as session:
-        national = Organisation(name="National", kind=OrganisationKind.national)
-        forces = [Organisation(name=f"Force {i}", kind=OrganisationKind.force) for i in range(4)]
-        partner = Organisation(name="Partner", kind=OrganisationKind.partner)
-        session.add_all([national, *forces, partner])
-        session.flush()
-        editor = User(
-            email="e@example.org", password_hash="x", role=Role.editor, organisation_id=national.id
-        )
-        operator = User(
-            email="p@example.org", password_hash="x", role=Role.partner, organisation_id=partner.id
-        )
-        session.add_all([editor, operator])
-        session.commit()
-    fleet = seed_fleet(
+    editor, operator, fleet = seed_people_and_fleet(
         engine,
-        owner_id=national.id,
-        editor_id=editor.id,
-        partner_id=partner.id,
-        force_ids=[f.id for f in forces],
         screens=screens,
         venues=venues,
         configurations=configurations,

@@ -93,14 +93,8 @@ def main() -> None:
         venues=args.venues,
         configurations=40,
     )
-    folder, url, editor, operator, fleet = (
-        estate.folder,
-        estate.url,
-        estate.editor,
-        estate.operator,
-        estate.fleet,
-    )
-    engine = estate.engine
+    folder, url, engine = estate.folder, estate.url, estate.engine
+    editor, operator, fleet = estate.editor, estate.operator, estate.fleet
     creatives = [fleet.creative_ids[k] for k in ("landscape", "portrait", "square")]
     plays = _seed_plays(
         engine, owner_id=editor.organisation_id, creatives=creatives, per_night=args.plays_per_night

@@ -26,20 +26,16 @@ class Estate:
     fleet: Fleet
 
 
-def seed_estate(
-    database_url: str | None,
+def seed_people_and_fleet(
+    engine: Engine,
     *,
     screens: int,
     venues: int,
     configurations: int = 40,
     extra_schedules: int = 0,
-) -> Estate:
-    """A fresh database (SQLite in a temporary folder unless ``database_url`` is given, which
-    must be empty) holding the organisations, the two users and the fleet."""
-    folder = Path(tempfile.mkdtemp())
-    url = database_url or f"sqlite:///{folder / 'signage.db'}"
-    upgrade_to_head(url)
-    engine = create_db_engine(url)
+) -> tuple[User, User, Fleet]:
+    """Into a migrated, empty database: the organisations, the editor and the partner user
+    (returned in that order) and the fleet."""
     with Session(engine, expire_on_commit=False) as session:
         national = Organisation(name="National", kind=OrganisationKind.national)
         forces = [Organisation(name=f"Force {i}", kind=OrganisationKind.force) for i in range(4)]
@@ -60,6 +56,30 @@ def seed_estate(
         editor_id=editor.id,
         partner_id=partner.id,
         force_ids=[f.id for f in forces],
+        screens=screens,
+        venues=venues,
+        configurations=configurations,
+        extra_schedules=extra_schedules,
+    )
+    return editor, operator, fleet
+
+
+def seed_estate(
+    database_url: str | None,
+    *,
+    screens: int,
+    venues: int,
+    configurations: int = 40,
+    extra_schedules: int = 0,
+) -> Estate:
+    """A fresh database (SQLite in a temporary folder unless ``database_url`` is given, which
+    must be empty) holding the organisations, the two users and the fleet."""
+    folder = Path(tempfile.mkdtemp())
+    url = database_url or f"sqlite:///{folder / 'signage.db'}"
+    upgrade_to_head(url)
+    engine = create_db_engine(url)
+    editor, operator, fleet = seed_people_and_fleet(
+        engine,
         screens=screens,
         venues=venues,
         configurations=configurations,
