@@ -83,12 +83,15 @@ def _queue_page(
 ) -> Response:
     t = visitor.translator
     with read_session(request.app.state.engine) as session:
-        total, _ = approval.queue_for(session, caller=caller, limit=0)
-        pages = page_count(total, PAGE_SIZE)
-        page = min(page, pages)
-        _, entries = approval.queue_for(
+        total, entries = approval.queue_for(
             session, caller=caller, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
         )
+        pages = page_count(total, PAGE_SIZE)
+        if page > pages:  # past the end (decisions shortened the queue): its last page
+            page = pages
+            _, entries = approval.queue_for(
+                session, caller=caller, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
+            )
         banner = None
         if done is not None:
             decision, _sep, creative_id = done.partition(":")

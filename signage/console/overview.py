@@ -29,7 +29,7 @@ from sqlmodel import Session, col
 from signage import timing
 from signage.campaigns.models import CAMPAIGN_ORGANISATION_KINDS
 from signage.core.tenancy import Caller, visible
-from signage.creatives.models import Creative, CreativeStatus
+from signage.creatives import approval
 from signage.schedules.models import Schedule
 from signage.schedules.timing_inputs import (
     load_creatives,
@@ -104,12 +104,7 @@ def waiting_for_approval(session: Session, *, caller: Caller) -> int | None:
     """Creatives pending approval that the caller may see; None for partners (no campaigns)."""
     if caller.organisation_kind not in CAMPAIGN_ORGANISATION_KINDS:
         return None
-    count = session.execute(
-        select_columns(func.count())
-        .select_from(Creative)
-        .where(visible(caller, Creative), col(Creative.status) == CreativeStatus.pending)
-    ).scalar_one()
-    return int(count)
+    return approval.pending_count(session, caller=caller)
 
 
 # --- schedules on air tonight -----------------------------------------------------------------

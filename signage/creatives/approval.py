@@ -3,6 +3,7 @@ current file someone else uploaded. Every decision is kept in the creative's his
 
 from dataclasses import dataclass
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, func, select
 
 from signage.campaigns.models import Campaign
@@ -115,13 +116,23 @@ def _why_not(caller: Caller, creative: Creative) -> str | None:
     return None
 
 
+def _pending(caller: Caller) -> tuple[ColumnElement[bool], ...]:
+    return (visible(caller, Creative), col(Creative.status) == CreativeStatus.pending)
+
+
+def pending_count(session: Session, *, caller: Caller) -> int:
+    """How many creatives the caller may see are waiting for a decision."""
+    query = select(func.count()).select_from(Creative).where(*_pending(caller))
+    return int(session.exec(query).one())
+
+
 def queue_for(
     session: Session, *, caller: Caller, offset: int = 0, limit: int = 25
 ) -> tuple[int, list[QueueEntry]]:
     """The pending creatives the caller may see, oldest first (the longest wait is decided
     first), one page of them with their campaign, organisation and uploader, and the count."""
-    pending = (visible(caller, Creative), col(Creative.status) == CreativeStatus.pending)
-    total = session.exec(select(func.count()).select_from(Creative).where(*pending)).one()
+    pending = _pending(caller)
+    total = pending_count(session, caller=caller)
     rows = session.exec(
         select(Creative, Campaign.name, Organisation.name, User.email)
         .join(Campaign, col(Campaign.id) == col(Creative.campaign_id))

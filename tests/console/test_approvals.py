@@ -167,3 +167,13 @@ def test_deciding_twice_is_a_conflict_page_not_an_error(
     again = client.post(f"/console/creatives/{pending['id']}/approve", data={"csrf_token": token})
     assert again.status_code == 409
     assert "already approved" in again.text
+
+
+def test_a_page_past_the_end_shows_the_last_page(
+    client: TestClient, world: World, pending: dict[str, Any]
+) -> None:
+    # After decisions shorten the queue, a link to a later page still shows what is left.
+    signed_in(client, world, "force_a_approver")
+    page = client.get("/console/approvals?page=5")
+    assert page.status_code == 200
+    assert "Walk Away poster" in page.text
