@@ -18,8 +18,13 @@ from signage.console.i18n import CONSOLE_TIMEZONE, N_, Translator
 from signage.core.tenancy import Caller, visible
 from signage.creatives.models import Creative, CreativeStatus
 from signage.schedules import reach
-from signage.schedules.models import Schedule, ScheduleCreate
-from signage.schedules.timing_inputs import load_screens, owner_kinds, timing_schedule
+from signage.schedules.models import Schedule, ScheduleCreate, TargetIn
+from signage.schedules.timing_inputs import (
+    ScheduleRow,
+    load_screens,
+    owner_kinds,
+    timing_schedule,
+)
 
 DAYS = 7
 DRAFT_ID = "draft"
@@ -50,13 +55,25 @@ def draft_schedule(caller: Caller, data: ScheduleCreate, schedule_id: str | None
     )
 
 
-def screens_targeted(session: Session, caller: Caller, draft: Schedule) -> int:
-    """How many live screens the draft's targeting matches (the form's live count): the
-    engine's own targeting over the screens as the poll loads them."""
-    owner = owner_kinds(session).get(draft.organisation_id)
+def screens_targeted(session: Session, caller: Caller, target: TargetIn) -> int:
+    """How many live screens a schedule of the caller's with this targeting would match (the
+    form's live count): the engine's own targeting over the screens as the poll loads them."""
+    owner = owner_kinds(session).get(caller.organisation_id)
     if owner is None:
         return 0
-    subject = timing_schedule(draft, [], owner)
+    row = ScheduleRow(
+        DRAFT_ID,
+        caller.organisation_id,
+        "",
+        0,
+        1,
+        target.model_dump(mode="json"),
+        [],
+        None,
+        None,
+        [],
+    )
+    subject = timing_schedule(row, [], owner)
     return sum(1 for s in load_screens(session) if timing.targets(subject.target, s.timing))
 
 

@@ -52,7 +52,7 @@ from signage.core.types import utcnow
 from signage.creatives.models import Creative, CreativeStatus
 from signage.organisations import service as organisations
 from signage.schedules import service
-from signage.schedules.models import Schedule, ScheduleCreate, ScheduleUpdate
+from signage.schedules.models import Schedule, ScheduleCreate, ScheduleUpdate, TargetIn
 from signage.screens.models import Screen
 from signage.venues.models import Venue
 
@@ -367,19 +367,12 @@ def screens_count(request: Request, visitor: VisitorDep, signed_in: SignedInDep)
         "screen_ids": params.getlist("screen_ids")[:5000],
         "tags": split_list(params.get("tags", "")[:2000]),
     }
-    body = {
-        "name": "count",
-        "creative_ids": ["count"],
-        "target": target,
-        "windows": [{"days": ["fri"], "start": "20:00", "end": "23:00"}],
-    }
     try:
-        data = ScheduleCreate.model_validate(body)
+        chosen = TargetIn.model_validate(target)
     except ValidationError:
         return JSONResponse({"screens": None, "text": ""})
     with read_session(request.app.state.engine) as session:
-        draft = schedule_checks.draft_schedule(caller, data, None)
-        count = schedule_checks.screens_targeted(session, caller, draft)
+        count = schedule_checks.screens_targeted(session, caller, chosen)
     text = visitor.translator.ngettext(
         "This targeting reaches %(num)s screen.", "This targeting reaches %(num)s screens.", count
     ) % {"num": visitor.translator.number(count)}
