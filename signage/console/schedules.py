@@ -20,6 +20,7 @@ from signage.console import schedule_checks
 from signage.console.api_forms import FieldError, api_message, blank_messages, unit_of_work
 from signage.console.campaigns import require_police_staff
 from signage.console.creative_views import STATUS_TAGS
+from signage.console.i18n import Translator
 from signage.console.routing import (
     ConsoleRoute,
     SignedInDep,
@@ -115,7 +116,7 @@ def items_of(choices: Sequence[Choice], chosen: Sequence[str]) -> list[dict[str,
     ]
 
 
-def _creative_choices(session: Session, caller: Caller, t: Any) -> list[Choice]:
+def _creative_choices(session: Session, caller: Caller, t: Translator) -> list[Choice]:
     # A schedule plays its own organisation's creatives only (the service's rule).
     rows = session.exec(
         select(Creative)
