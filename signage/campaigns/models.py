@@ -11,7 +11,7 @@ from signage.core.models import created_at_field, fk_field, id_field, instant_fi
 from signage.core.roles import OrganisationKind, Role
 from signage.core.schemas import Name, StorableInput, not_nullable
 from signage.core.tenancy import ALL, NONE, Caller, tenancy_rule
-from signage.core.versioning import track_playlist_inputs
+from signage.core.versioning import Part, track_playlist_inputs
 
 # The people who edit campaigns: editors, approvers (editors who may also approve) and admins.
 CAMPAIGN_ROLES = frozenset({Role.editor, Role.approver, Role.admin})
@@ -78,4 +78,4 @@ class CampaignPublic(BaseModel):
 
 # What a screen shows depends on these (see signage/core/versioning.py): declared with the
 # model, so every process that writes them, whatever else it imports, bumps the version.
-track_playlist_inputs(Campaign)
+track_playlist_inputs(Campaign, part=Part.programme)

@@ -24,7 +24,7 @@ from signage.core.bounds import Instant
 from signage.core.models import created_at_field, fk_field, id_field, instant_field
 from signage.core.schemas import Name, StorableInput
 from signage.core.tenancy import Caller, tenancy_rule, visible
-from signage.core.versioning import track_playlist_inputs
+from signage.core.versioning import Part, track_playlist_inputs
 
 MIN_IMAGE_DURATION_MS = 1_000
 MAX_IMAGE_DURATION_MS = 3_600_000
@@ -196,4 +196,4 @@ class CreativeEventPublic(BaseModel):
 
 # What a screen shows depends on these (see signage/core/versioning.py): declared with the
 # model, so every process that writes them, whatever else it imports, bumps the version.
-track_playlist_inputs(Creative)
+track_playlist_inputs(Creative, part=Part.programme)

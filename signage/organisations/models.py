@@ -9,7 +9,7 @@ from sqlmodel import Field, SQLModel, col
 from signage.core.models import created_at_field, id_field
 from signage.core.roles import OrganisationKind
 from signage.core.tenancy import ALL, NONE, Caller, tenancy_rule
-from signage.core.versioning import track_playlist_inputs
+from signage.core.versioning import Part, track_playlist_inputs
 
 
 class OrganisationBase(SQLModel):
@@ -59,4 +59,4 @@ class OrganisationPublic(SQLModel):
 
 # What a screen shows depends on these (see signage/core/versioning.py): declared with the
 # model, so every process that writes them, whatever else it imports, bumps the version.
-track_playlist_inputs(Organisation)
+track_playlist_inputs(Organisation, part=Part.estate)

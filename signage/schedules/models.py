@@ -12,7 +12,7 @@ from signage.core.bounds import CalendarDate
 from signage.core.models import created_at_field, fk_field, id_field
 from signage.core.schemas import Name, Tag
 from signage.core.tenancy import ALL, NONE, Caller, tenancy_rule
-from signage.core.versioning import track_playlist_inputs
+from signage.core.versioning import Part, track_playlist_inputs
 from signage.timing import parse_window
 from signage.venues.models import VenueKind
 
@@ -173,5 +173,5 @@ class SchedulePublic(BaseModel):
 
 # What a screen shows depends on these (see signage/core/versioning.py): declared with the
 # model, so every process that writes them, whatever else it imports, bumps the version.
-track_playlist_inputs(Schedule)
-track_playlist_inputs(ScheduleCreative)
+track_playlist_inputs(Schedule, part=Part.programme)
+track_playlist_inputs(ScheduleCreative, part=Part.programme)

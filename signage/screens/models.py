@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel, col
 from signage.core.models import created_at_field, fk_field, id_field, instant_field
 from signage.core.schemas import Name, StorableInput, Tag, not_nullable
 from signage.core.tenancy import Caller, tenancy_rule, visible
-from signage.core.versioning import track_playlist_inputs
+from signage.core.versioning import Part, track_playlist_inputs
 from signage.venues.models import Venue
 
 
@@ -118,5 +118,6 @@ def _screen_rule(caller: Caller, write: bool) -> ColumnElement[bool]:
 # reports: last seen, the player it runs, what it plays, its size.
 track_playlist_inputs(
     Screen,
+    part=Part.estate,
     ignore=frozenset({"last_seen_at", "player", "playing_creative_id", "width", "height"}),
 )

@@ -12,7 +12,7 @@ from signage.core.models import created_at_field, fk_field, id_field, instant_fi
 from signage.core.roles import OrganisationKind
 from signage.core.schemas import HHMM, Day, Name, StorableInput, TimezoneName, not_nullable
 from signage.core.tenancy import ALL, NONE, Caller, tenancy_rule
-from signage.core.versioning import track_playlist_inputs
+from signage.core.versioning import Part, track_playlist_inputs
 
 
 class VenueKind(StrEnum):
@@ -152,4 +152,4 @@ def _venue_reach(caller: Caller, write: bool) -> ColumnElement[bool]:
 
 # What a screen shows depends on these (see signage/core/versioning.py): declared with the
 # model, so every process that writes them, whatever else it imports, bumps the version.
-track_playlist_inputs(Venue)
+track_playlist_inputs(Venue, part=Part.estate)
