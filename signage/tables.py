@@ -16,7 +16,7 @@ from signage.core.versioning import StateVersion
 from signage.creatives.models import Creative, CreativeEvent
 from signage.organisations.models import Organisation
 from signage.player.models import PairingRequest
-from signage.plays.models import Play, PlayNightly
+from signage.plays.models import Play, PlayNightly, PlayTally
 from signage.schedules.models import Schedule, ScheduleCreative
 from signage.screens.models import Screen
 from signage.screens.outages import ScreenOutage
@@ -51,6 +51,7 @@ __all__ = [
     "PairingRequest",
     "Play",
     "PlayNightly",
+    "PlayTally",
     "RevokedToken",
     "Schedule",
     "ScheduleCreative",

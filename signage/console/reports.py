@@ -1,22 +1,21 @@
 """Reports: proof of play for a range of nights, as charts with the same numbers in tables,
 and the Outsmart playout CSV for the same range.
 
-Both come from the API's own code: the totals from ``signage.plays.reports.play_report`` (the
-service behind ``GET /v1/reports/plays``, grouped in SQL and scoped by the tenancy rule for
-plays), the file from ``signage.plays.router.playout_download`` (behind
-``GET /v1/reports/plays.csv``), and the range is checked by the same ``report_range`` with its
-limits and messages. Any signed-in role may read both, as in the API; each sees only its scope.
+Both come from the API's own code: the totals from ``signage.plays.night_reports`` (the
+service behind ``GET /v1/reports/nights``, reading the totals kept per night as plays are
+recorded, scoped by the tenancy rule for plays), the file from
+``signage.plays.router.playout_download`` (behind ``GET /v1/reports/plays.csv``), and the
+range is checked by the same ``night_range`` with its limits and messages. Any signed-in role
+may read both, as in the API; each sees only its scope.
 
 The range is picked in nights, as the people who read it think of them: a night runs from 06:00
-UK time until 06:00 the next morning (the day-turn of ``signage.plays.nights``), so the nights
-from Friday to Sunday are the plays from 06:00 on Friday until 06:00 on Monday.
+until 06:00 the next morning in each venue's time (the day-turn of ``signage.plays.nights``), so
+the nights from Friday to Sunday are the plays from 06:00 on Friday until 06:00 on Monday. The
+download covers the same nights in UK time.
 """
 
 import re
-import threading
-import time
-from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
@@ -35,22 +34,19 @@ from signage.core.db import read_session
 from signage.core.errors import Invalid
 from signage.core.tenancy import Caller
 from signage.core.types import EARLIEST_DATE, LATEST_DATE, RANGE_TEXT, utcnow
-from signage.core.versioning import read_version
 from signage.plays.models import PlayReport
+from signage.plays.night_reports import night_range, night_reports
 from signage.plays.nights import NIGHT_CUTOFF, night_of
-from signage.plays.reports import DEFAULT_RANGE, GroupBy, play_report, report_range
+from signage.plays.reports import GroupBy
 from signage.plays.router import playout_download
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute)
 
 AREA = "/console/reports"
-FIELDS = {"from": "from", "to": "to"}  # the service's names for the range are the inputs' ids
-DEFAULT_NIGHTS = DEFAULT_RANGE.days
+FIELDS = {"first": "from", "last": "to"}  # the service's names for the range, and the inputs'
 # A chart of more bars than this is a list nobody reads: the rest are in the table.
 CHART_BARS = 15
 HOUR_DECIMALS = 2
-# How long a report is reused for the same area and nights (the page says how old it is).
-REPORT_SECONDS = 60
 
 NOT_A_DATE = {
     "from": N_("The first night must be a real date, such as 27/11/2026"),
@@ -106,24 +102,18 @@ def _read_date(field: str, text: str) -> tuple[date | None, FieldError | None]:
 def read_nights(first_text: str, last_text: str, *, now: datetime) -> Nights | list[FieldError]:
     """The nights asked for, or the errors to show on their fields.
 
-    Either may be left out, with the API's defaults: 7 nights, ending with the current one."""
+    Either may be left out, with the API's defaults (signage.plays.night_reports.night_range):
+    7 nights, ending with the current one."""
     first, first_error = _read_date("from", first_text)
     last, last_error = _read_date("to", last_text)
     errors = [e for e in (first_error, last_error) if e is not None]
     if errors:
         return errors
-    span = timedelta(days=DEFAULT_NIGHTS - 1)
-    if last is None:
-        last = first + span if first is not None else current_night(now)
-    if first is None:
-        first = last - span
     try:
-        start, end = report_range(
-            night_start(first), night_start(last + timedelta(days=1)), now=now
-        )
+        first, last = night_range(first, last, today=current_night(now))
     except Invalid as problem:
         return [problem_field(problem.detail, FIELDS, "to")]
-    return Nights(first, last, start, end)
+    return Nights(first, last, night_start(first), night_start(last + timedelta(days=1)))
 
 
 @dataclass(frozen=True)
@@ -268,80 +258,18 @@ def _sections(
     ]
 
 
-GROUPINGS: Sequence[GroupBy] = (GroupBy.night, GroupBy.creative, GroupBy.venue_kind, GroupBy.force)
-
-
-@dataclass(frozen=True)
-class Reports:
-    by: Mapping[GroupBy, PlayReport]
-    as_of: datetime
-
-
-class ReportCache:
-    """Reports kept for a minute per (area, version of the estate, nights), most recent first.
-
-    Totals over a week of plays on thousands of screens take longer to add up than a page may
-    take, and people open the same nights again and again (the page, then Welsh, then the
-    download, a colleague in the same force). Plays arrive all night, so no version says when
-    a total changed: a report is reused for REPORT_SECONDS and the page says when it was
-    added up. The estate's version (signage.core.versioning) is in the key, so a venue that
-    changes hands is never read through an older report."""
-
-    def __init__(self, size: int = 64, seconds: float = REPORT_SECONDS) -> None:
-        self._size = size
-        self._seconds = seconds
-        self._kept: OrderedDict[tuple[object, ...], tuple[float, Reports]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[object, ...]) -> Reports | None:
-        with self._lock:
-            found = self._kept.get(key)
-            if found is None:
-                return None
-            if time.monotonic() - found[0] > self._seconds:
-                del self._kept[key]
-                return None
-            self._kept.move_to_end(key)
-            return found[1]
-
-    def put(self, key: tuple[object, ...], reports: Reports) -> None:
-        with self._lock:
-            self._kept[key] = (time.monotonic(), reports)
-            while len(self._kept) > self._size:
-                self._kept.popitem(last=False)
-
-
-def report_cache(request: Request) -> ReportCache:
-    cache: ReportCache = request.app.state.console_reports
-    return cache
-
-
-def _scope_key(caller: Caller) -> tuple[object, ...]:
-    """What the tenancy rule of plays reads of a caller (signage.plays.models)."""
-    return (caller.organisation_id, caller.organisation_kind)
-
-
-def load_reports(request: Request, caller: Caller, nights: Nights) -> Reports:
-    """Every grouping's report for the nights: kept, or added up by the API's service (one
-    grouped statement each)."""
-    cache = report_cache(request)
+def load_reports(request: Request, caller: Caller, nights: Nights) -> dict[GroupBy, PlayReport]:
+    """Every grouping's report for the nights, from the nightly totals kept as plays are
+    recorded (signage.plays.night_reports): a few rows per night, however many plays."""
     with read_session(request.app.state.engine) as session:
-        version = read_version(session.connection())
-        key = (*_scope_key(caller), version, nights.start, nights.end)
-        kept = cache.get(key)
-        if kept is not None:
-            return kept
-        reports = Reports(
-            by={
-                group_by: play_report(
-                    session, caller=caller, group_by=group_by, start=nights.start, end=nights.end
-                )
-                for group_by in GROUPINGS
-            },
-            as_of=utcnow(),
+        return night_reports(
+            session,
+            caller=caller,
+            first=nights.first,
+            last=nights.last,
+            start=nights.start,
+            end=nights.end,
         )
-    cache.put(key, reports)
-    return reports
 
 
 @router.get("/reports")
@@ -366,7 +294,7 @@ def reports_page(
             status_code=422,
         )
     reports = load_reports(request, signed_in.caller, nights)
-    totals = reports.by[GroupBy.creative].totals
+    totals = reports[GroupBy.creative].totals
     query = {"from": nights.first.isoformat(), "to": nights.last.isoformat()}
     return render(
         request,
@@ -379,8 +307,7 @@ def reports_page(
             "query": query,
             "plays": t.number(totals.plays),
             "hours": _hours(t, totals.seconds),
-            "sections": _sections(t, reports.by, nights),
-            "as_of": reports.as_of,
+            "sections": _sections(t, reports, nights),
         },
     )
 

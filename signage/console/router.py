@@ -7,6 +7,7 @@ from signage.console import (
     approvals,
     auth,
     campaigns,
+    overview,
     password,
     preview,
     reports,
@@ -18,7 +19,6 @@ from signage.console import (
     week,
 )
 from signage.console.i18n import load_catalogues
-from signage.console.overview import NightPlans
 from signage.console.security import ConsoleSecurityHeaders
 
 router = APIRouter(include_in_schema=False)
@@ -48,8 +48,8 @@ def install_console(app: FastAPI) -> None:
     """Serve the console: its routes, the front door's redirect, and the security headers
     on /console responses (only there: the API and the poll are untouched)."""
     load_catalogues()
-    app.state.console_plans = NightPlans()
-    app.state.console_reports = reports.ReportCache()
+    app.state.console_plans = overview.night_plans()
+    app.state.console_areas = overview.areas()
     app.include_router(router)
     app.include_router(root_router)
     app.add_middleware(ConsoleSecurityHeaders)

@@ -61,6 +61,37 @@ class PlayNightly(SQLModel, table=True):
     duration_ms: int = Field(sa_type=BigInteger)
 
 
+class PlayTally(SQLModel, table=True):
+    """Plays and on-screen time per night and creative, in each kind of venue, force area and
+    venue owner: the totals the console's reports read (`signage.plays.night_reports`).
+
+    Kept up to date as plays are recorded (`signage.plays.tally`) and recomputed from raw plays
+    by the nightly rollup. It has no venue or screen dimension, so its size follows the
+    campaigns and the estate's kinds, forces and owners, not the number of plays, venues or
+    screens: a week of a national estate is a few thousand rows. The venue's kind, force and
+    owner are those it had when its plays were counted, as a play keeps its creative's name.
+    The night is the venue's, as in `PlayNightly`.
+    """
+
+    __tablename__ = "play_tally"
+    __table_args__ = (
+        Index("ix_play_tally_organisation_id_night", "organisation_id", "night"),
+        Index("ix_play_tally_venue_owner_id_night", "venue_owner_id", "night"),
+    )
+
+    night: date = Field(primary_key=True)
+    creative_id: str = Field(primary_key=True, max_length=36)
+    venue_kind: str = Field(primary_key=True, max_length=32)
+    force_id: str = Field(primary_key=True, max_length=36)
+    venue_owner_id: str = Field(primary_key=True, max_length=36)
+    # The creative's owner, its campaign and its name as last played (the creative may go).
+    organisation_id: str = Field(max_length=36)
+    campaign_id: str = Field(max_length=36)
+    creative_name: str = Field(max_length=200)
+    plays: int
+    duration_ms: int = Field(sa_type=BigInteger)
+
+
 @tenancy_rule(Play)
 def _play_rule(caller: Caller, write: bool) -> ColumnElement[bool]:
     """Police staff see the plays of their organisation's creatives (national: all); partners
@@ -73,6 +104,18 @@ def _play_rule(caller: Caller, write: bool) -> ColumnElement[bool]:
         return col(Play.organisation_id) == caller.organisation_id
     own_venues = select(col(Venue.id)).where(col(Venue.organisation_id) == caller.organisation_id)
     return col(Play.venue_id).in_(own_venues)
+
+
+@tenancy_rule(PlayTally)
+def _tally_rule(caller: Caller, write: bool) -> ColumnElement[bool]:
+    """The scope of plays: the creative's owner, or the partner whose venues played it."""
+    if write:
+        return NONE
+    if caller.is_national:
+        return ALL
+    if caller.organisation_kind is OrganisationKind.force:
+        return col(PlayTally.organisation_id) == caller.organisation_id
+    return col(PlayTally.venue_owner_id) == caller.organisation_id
 
 
 # --- API schemas ------------------------------------------------------------------------------

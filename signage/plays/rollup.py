@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 from sqlmodel import Session, col
 
+from signage.plays import tally
 from signage.plays.models import Play, PlayNightly
 from signage.plays.nights import bucket_of, night_bounds, night_of, night_of_bucket
 from signage.venues.models import Venue
@@ -72,7 +73,8 @@ def retention_cutoff(now: datetime, retention_days: int) -> datetime:
     return start
 
 
-def _totals(session: Session, first: date, last: date) -> dict[tuple[Any, ...], list[int]]:
+def _totals(session: Session, first: date, last: date) -> dict[tuple[Any, ...], list[Any]]:
+    """[plays, ms, a creative name] per (night, screen, creative, venue, owner, campaign)."""
     start, _ = night_bounds(first)
     _, end = night_bounds(last)
     bucket = bucket_of(col(Play.started_at), session.get_bind().dialect)
@@ -84,25 +86,35 @@ def _totals(session: Session, first: date, last: date) -> dict[tuple[Any, ...], 
         col(Play.campaign_id),
     )
     query = (
-        select(col(Venue.timezone), bucket, *keys, func.count(), func.sum(col(Play.duration_ms)))
+        select(
+            col(Venue.timezone),
+            bucket,
+            *keys,
+            func.count(),
+            func.sum(col(Play.duration_ms)),
+            func.max(col(Play.creative_name)),
+        )
         .select_from(Play)
         .join(Venue, col(Venue.id) == col(Play.venue_id))
         .where(col(Play.started_at) >= start, col(Play.started_at) < end)
         .group_by(col(Venue.timezone), bucket, *keys)
     )
-    totals: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0])
-    for timezone, quarter, *key, count, total in session.execute(query):
+    totals: dict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [0, 0, ""])
+    for timezone, quarter, *key, count, total, name in session.execute(query):
         night = night_of_bucket(int(quarter), str(timezone))
         if first <= night <= last:
             entry = totals[(night, *key)]
             entry[0] += int(count)
             entry[1] += int(total or 0)
+            entry[2] = max(entry[2], str(name))
     return totals
 
 
 def roll_up(session: Session, *, nights: set[date]) -> int:
-    """Recompute the totals of these nights; returns how many rows they now have."""
+    """Recompute the totals of these nights (per screen, and per venue for reports); returns
+    how many per-screen rows they now have."""
     table = PlayNightly.__table__  # type: ignore[attr-defined]
+    tally.hold_for_rollup(session)
     rows = 0
     for first, last in _runs(list(nights)):
         wanted = {n for n in nights if first <= n <= last}
@@ -122,11 +134,13 @@ def roll_up(session: Session, *, nights: set[date]) -> int:
             for (night, screen_id, creative_id, venue_id, organisation_id, campaign_id), (
                 plays,
                 ms,
+                _name,
             ) in totals.items()
             if night in wanted
         ]
         if values:
             session.execute(insert(table), values)
+        tally.recompute(session, nights=wanted, totals=totals)
         rows += len(values)
     return rows
 

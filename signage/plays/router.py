@@ -1,5 +1,5 @@
-from datetime import datetime
-from typing import Annotated, Any
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
@@ -13,6 +13,8 @@ from signage.player.auth import CurrentScreen
 from signage.plays import service
 from signage.plays.csv_export import playout_lines
 from signage.plays.models import PlayBatch, PlayBatchResult, ReportRow
+from signage.plays.night_reports import night_range, night_reports
+from signage.plays.nights import night_of
 from signage.plays.records import MAX_PLAYS_PER_BATCH
 from signage.plays.reports import GroupBy, play_report, report_range
 from signage.screens.outages import OutagePublic, outages_for
@@ -91,6 +93,37 @@ def plays_report(
     """
     start, end = report_range(from_, to, now=utcnow())
     report = play_report(session, caller=caller, group_by=group_by, start=start, end=end)
+    field = _GROUP_FIELD[report.group_by]
+    return [row.model_copy(update={field: row.key}) for row in report.rows]
+
+
+NightGroup = Literal["creative", "venue_kind", "force", "night"]
+
+
+@reports_router.get("/nights", response_model=list[ReportRow], response_model_exclude_none=True)
+def nights_report(
+    session: SessionDep,
+    caller: CurrentCaller,
+    first: date | None = None,
+    last: date | None = None,
+    group_by: NightGroup = "creative",
+) -> list[ReportRow]:
+    """Rows of plays and on-screen seconds of whole nights, `first` to `last` inclusive
+    (default: the 7 nights ending with the current one, UK time; at most 366), grouped by
+    `creative`, `venue_kind`, `force` or `night`: the totals the console's Reports page shows.
+
+    A night is each venue's own: from 06:00 local time on its date until 06:00 the next
+    morning. These come from totals kept per night as plays are recorded, so they answer at
+    once for any volume; kinds of venue and forces are the venues' when their plays were
+    counted (`/v1/reports/plays` reads every play, with the venues as they are now).
+    Scoped like `/v1/reports/plays`.
+    """
+    now = utcnow()
+    first, last = night_range(first, last, today=night_of(now, "Europe/London"))
+    start = datetime.combine(first, time(6), UTC)
+    end = datetime.combine(last + timedelta(days=1), time(6), UTC)
+    reports = night_reports(session, caller=caller, first=first, last=last, start=start, end=end)
+    report = reports[GroupBy(group_by)]
     field = _GROUP_FIELD[report.group_by]
     return [row.model_copy(update={field: row.key}) for row in report.rows]
 

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from signage.core.errors import Problem
 from signage.core.schemas import is_storable
 from signage.creatives.models import Creative
+from signage.plays import tally
 from signage.plays.models import Play, PlayBatchResult, RejectedPlay
 from signage.plays.playable import playable_for
 from signage.plays.records import (
@@ -21,6 +22,7 @@ from signage.plays.records import (
     sent_id_of,
 )
 from signage.screens.models import Screen
+from signage.venues.models import Venue
 
 # Rows per INSERT: 10 columns each stays well inside SQLite's and PostgreSQL's parameter limits.
 _INSERT_CHUNK = 500
@@ -113,7 +115,12 @@ def record_plays(
                 "received_at": now,
             }
         )
-    new_ids = _insert_ignoring_duplicates(session, rows) if rows else set()
+    new_ids: set[str] = set()
+    if rows:
+        tally.hold_for_recording(session)
+        new_ids = _insert_ignoring_duplicates(session, rows)
+        venue = session.get_one(Venue, screen.venue_id)
+        tally.add_plays(session, (row for row in rows if row["id"] in new_ids), venue=venue)
     accepted = [r.sent_id for r in stored if r.id in new_ids]
     duplicates = [r.sent_id for r in stored if r.id not in new_ids]
     duplicates.extend(r.sent_id for r in repeated)

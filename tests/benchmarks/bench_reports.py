@@ -26,6 +26,7 @@ from signage.app import create_app
 from signage.console import sessions
 from signage.console.reports import ReportCache, night_start
 from signage.core.config import Settings
+from signage.plays import rollup
 from signage.plays.models import Play
 from signage.screens.models import Screen
 from tests.benchmarks.console_estate import seed_estate
@@ -75,6 +76,11 @@ def _seed_plays(engine: Any, *, owner_id: str, creatives: list[str], per_night: 
                     flush()
     if rows:
         flush()
+    # Recorded through the API these would be in the totals at once; inserted here, the
+    # rollup adds them up, as it does for any plays stored by other means.
+    with Session(engine) as session:
+        rollup.roll_up(session, nights={FIRST_NIGHT + timedelta(days=d) for d in range(NIGHTS)})
+        session.commit()
     return count
 
 
