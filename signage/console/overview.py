@@ -21,6 +21,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import case, func
 from sqlalchemy import select as select_columns
@@ -47,6 +48,9 @@ from signage.timing.windows import merge_intervals
 from signage.venues.models import Venue
 
 Interval = tuple[datetime, datetime]
+T = TypeVar("T")
+# Intervals an area keeps (schedule calendars times places times nights) before starting again.
+_KEPT_INTERVALS = 50_000
 NIGHT_ENDS = time(6, 0)
 _BANK_HOLIDAY_DAYS = frozenset({timing.BANK_HOLIDAY, timing.BANK_HOLIDAY_EVE})
 
@@ -111,23 +115,27 @@ def waiting_for_approval(session: Session, *, caller: Caller) -> int | None:
 
 
 @dataclass(frozen=True)
-class TonightInputs:
+class Programme:
     schedules: tuple[tuple[timing.Schedule, str], ...]  # (schedule, its name)
     creatives: dict[str, timing.Creative]
-    screens: tuple[timing.Screen, ...]  # the caller's live screens
 
 
-def load_tonight(session: Session, *, caller: Caller) -> TonightInputs:
-    """The caller's schedules, their creatives and the caller's live screens, as the engine's
-    values. Rows are read as plain columns (timing_inputs' converters read attributes only):
-    building thousands of ORM objects would cost more than the engine does."""
+def load_programme(session: Session, *, caller: Caller) -> Programme:
+    """The caller's schedules and their creatives, as the engine's values. Rows are read as
+    plain columns (timing_inputs' converters read attributes only): building thousands of ORM
+    objects would cost more than the engine does."""
     rows = schedule_rows(session, visible(caller, Schedule))
     if not rows:
-        return TonightInputs((), {}, ())
+        return Programme((), {})
     names = {s.id: s.name for s in rows}
     converted = timing_schedules(session, rows)
     wanted = {c for s in converted for c in s.creative_ids}
     creatives = load_creatives(session, wanted).creatives
+    return Programme(tuple((s, names[s.id]) for s in converted), creatives)
+
+
+def load_screens(session: Session, *, caller: Caller) -> tuple[timing.Screen, ...]:
+    """The caller's live screens, each with its venue, as the engine's values."""
     screen_rows = session.execute(
         select_columns(
             col(Screen.id), col(Screen.venue_id), col(Screen.orientation), screen_tags()
@@ -136,12 +144,11 @@ def load_tonight(session: Session, *, caller: Caller) -> TonightInputs:
     venue_ids = {row[1] for row in screen_rows}
     venue_rows = session.execute(venue_columns().where(visible(caller, Venue))).all()
     venues = {v[0]: timing_venue_row(v) for v in venue_rows if v[0] in venue_ids}
-    screens = tuple(
+    return tuple(
         timing_screen(sid, venues[venue_id], orientation, tags_of(tags))
         for sid, venue_id, orientation, tags in screen_rows
         if venue_id in venues
     )
-    return TonightInputs(tuple((s, names[s.id]) for s in converted), creatives, screens)
 
 
 @dataclass(frozen=True)
@@ -156,14 +163,24 @@ class TonightRow:
 Place = tuple[str, str, tuple[timing.OpeningPeriod, ...]]
 
 
-class _Area:
-    """The caller's screens grouped for quick targeting: by venue, and venues by place."""
+class Area:
+    """The caller's screens grouped for quick targeting (by venue, and venues by place), and
+    what has been worked out from them: kept while the estate is unchanged
+    (`signage.core.versioning.Part.estate`), so a schedule's edit costs only that schedule.
+
+    Everything kept is a pure function of the screens and of its own key (a target; a
+    schedule's calendar, a place and a night), so it is never stale for an unchanged estate.
+    """
 
     def __init__(self, screens: Iterable[timing.Screen]) -> None:
         self.by_venue: dict[str, list[timing.Screen]] = defaultdict(list)
         for screen in screens:
             self.by_venue[screen.venue.id].append(screen)
+        self._grouped: dict[tuple[bool, bool], dict[Place, list[list[timing.Screen]]]] = {}
         self._targeted: dict[tuple[timing.Target, bool, bool], dict[Place, timing.Venue]] = {}
+        self._intervals: dict[tuple[object, ...], list[Interval]] = {}
+        self._merged: dict[tuple[object, ...], tuple[Interval, ...]] = {}
+        self._lock = threading.Lock()  # requests in threads share an area
 
     @staticmethod
     def place(venue: timing.Venue, reads_nation: bool, reads_hours: bool) -> Place:
@@ -173,21 +190,81 @@ class _Area:
             venue.opening_hours if reads_hours else (),
         )
 
+    def _venues_by_place(self, reads: tuple[bool, bool]) -> dict[Place, list[list[timing.Screen]]]:
+        """Each venue's screens, grouped by the place the schedules reading `reads` see."""
+        found = self._grouped.get(reads)
+        if found is None:
+            found = defaultdict(list)
+            for screens in self.by_venue.values():
+                found[self.place(screens[0].venue, *reads)].append(screens)
+            self._grouped[reads] = found
+        return found
+
     def places(self, target: timing.Target, reads: tuple[bool, bool]) -> dict[Place, timing.Venue]:
-        """One venue for each distinct place where the target reaches a screen."""
+        """One venue for each distinct place where the target reaches a screen: a place is
+        settled by its first venue with a targeted screen, so a wide target costs one check
+        per place and a narrow one skips other venues before looking at their screens."""
         key = (target, *reads)
         found = self._targeted.get(key)
         if found is None:
             found = {}
-            for screens in self.by_venue.values():
-                venue = screens[0].venue
-                place = self.place(venue, *reads)
-                if place in found:
-                    continue
-                if any(timing.targets(target, s) for s in screens):
-                    found[place] = venue
+            for place, venues in self._venues_by_place(reads).items():
+                for screens in venues:
+                    if _venue_may_match(target, screens[0].venue) and any(
+                        timing.targets(target, s) for s in screens
+                    ):
+                        found[place] = screens[0].venue
+                        break
             self._targeted[key] = found
         return found
+
+    def intervals(
+        self, schedule: timing.Schedule, reads: tuple[bool, bool], night: Interval
+    ) -> tuple[Interval, ...]:
+        """The schedule's on-air intervals in the night anywhere in the area, merged. They
+        depend only on its target, windows and dates and on the places, so schedules that share
+        those (most share a few common nights) are computed once, and the next plan (after an
+        edit elsewhere) finds them here."""
+        calendar = (
+            schedule.windows,
+            schedule.start_date,
+            schedule.end_date,
+            schedule.exclude_dates,
+        )
+        key = (schedule.target, reads, *calendar, night)
+        merged = self._merged.get(key)
+        if merged is not None:
+            return merged
+        found: list[Interval] = []
+        for place, venue in self.places(schedule.target, reads).items():
+            at_place = (*calendar, place, night)
+            intervals = self._intervals.get(at_place)
+            if intervals is None:
+                intervals = timing.on_air_intervals(
+                    schedule=schedule, venue=venue, start=night[0], end=night[1]
+                )
+                self._keep(self._intervals, at_place, intervals)
+            found.extend(intervals)
+        merged = tuple(merge_intervals(found))
+        self._keep(self._merged, key, merged)
+        return merged
+
+    def _keep(
+        self, kept: dict[tuple[object, ...], Any], key: tuple[object, ...], value: Any
+    ) -> None:
+        with self._lock:
+            if len(kept) >= _KEPT_INTERVALS:
+                kept.clear()  # a few nights' worth: start again
+            kept[key] = value
+
+
+def _venue_may_match(target: timing.Target, venue: timing.Venue) -> bool:
+    """The target's venue-level keys (`timing.targets` checks them all, per screen)."""
+    return (
+        (not target.venue_ids or venue.id in target.venue_ids)
+        and (not target.venue_kinds or venue.kind in target.venue_kinds)
+        and (not target.force_ids or venue.force_id in target.force_ids)
+    )
 
 
 @dataclass(frozen=True)
@@ -198,31 +275,19 @@ class NightPlan:
     creatives: dict[str, timing.Creative]
 
 
-def plan_night(inputs: TonightInputs, *, start: datetime, end: datetime) -> NightPlan:
+def plan_night(programme: Programme, area: Area, *, start: datetime, end: datetime) -> NightPlan:
     """Every schedule on air at some time in [start, end) somewhere in the area. Pure: no
-    session. A schedule's intervals depend only on its windows and dates and on the place, so
-    schedules that share those (most share a few common nights) are computed once."""
-    area = _Area(inputs.screens)
-    computed: dict[tuple[object, ...], list[Interval]] = {}
+    session (`Area.intervals` keeps what it works out)."""
     rows: list[tuple[timing.Schedule, str, tuple[Interval, ...]]] = []
-    for schedule, name in inputs.schedules:
+    for schedule, name in programme.schedules:
         reads = (
             any(w.days & _BANK_HOLIDAY_DAYS for w in schedule.windows),
             any(w.is_relative for w in schedule.windows),
         )
-        calendar = (schedule.windows, schedule.start_date, schedule.end_date)
-        found: list[Interval] = []
-        for place, venue in area.places(schedule.target, reads).items():
-            key = (*calendar, schedule.exclude_dates, place)
-            intervals = computed.get(key)
-            if intervals is None:
-                intervals = computed[key] = timing.on_air_intervals(
-                    schedule=schedule, venue=venue, start=start, end=end
-                )
-            found.extend(intervals)
-        if found:
-            rows.append((schedule, name, tuple(merge_intervals(found))))
-    return NightPlan(tuple(rows), inputs.creatives)
+        merged = area.intervals(schedule, reads, (start, end))
+        if merged:
+            rows.append((schedule, name, merged))
+    return NightPlan(tuple(rows), programme.creatives)
 
 
 def _playable(
@@ -260,34 +325,40 @@ def tonight_rows(plan: NightPlan, *, now: datetime, until: datetime) -> list[Ton
     return rows
 
 
-def compute_tonight(inputs: TonightInputs, *, now: datetime, until: datetime) -> list[TonightRow]:
-    return tonight_rows(plan_night(inputs, start=now, end=until), now=now, until=until)
+class Kept(Generic[T]):
+    """Values kept per key, most recent first, the oldest dropped beyond `size`.
 
-
-class NightPlans:
-    """Plans kept per (area, version of the playlist inputs, night), most recent first.
-
-    The version (signage.core.versioning) changes with any edit of a schedule, creative,
-    venue, screen or organisation, so a kept plan is never stale: an edit is a new key. A plan
+    Tonight keeps plans per (area, version of the playlist inputs, night) and areas per
+    (area, version of the estate). The versions (signage.core.versioning) change with every
+    edit of what they cover, so nothing kept is ever stale: an edit is a new key. A plan
     covers the whole night, so one serves every request until 06:00."""
 
-    def __init__(self, size: int = 64) -> None:
+    def __init__(self, size: int) -> None:
         self._size = size
-        self._plans: OrderedDict[tuple[object, ...], NightPlan] = OrderedDict()
+        self._kept: OrderedDict[tuple[object, ...], T] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[object, ...]) -> NightPlan | None:
+    def get(self, key: tuple[object, ...]) -> T | None:
         with self._lock:
-            plan = self._plans.get(key)
-            if plan is not None:
-                self._plans.move_to_end(key)
-            return plan
+            found = self._kept.get(key)
+            if found is not None:
+                self._kept.move_to_end(key)
+            return found
 
-    def put(self, key: tuple[object, ...], plan: NightPlan) -> None:
+    def put(self, key: tuple[object, ...], value: T) -> None:
         with self._lock:
-            self._plans[key] = plan
-            while len(self._plans) > self._size:
-                self._plans.popitem(last=False)
+            self._kept[key] = value
+            while len(self._kept) > self._size:
+                self._kept.popitem(last=False)
+
+
+def night_plans() -> Kept[NightPlan]:
+    return Kept(64)
+
+
+def areas() -> Kept[Area]:
+    # An area holds every screen the caller sees: a few, for the busiest areas.
+    return Kept(8)
 
 
 def area_key(caller: Caller) -> tuple[object, ...]:

@@ -7,13 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
+from signage import timing
 from signage.console.i18n import CONSOLE_TIMEZONE
 from signage.console.overview import (
+    Area,
+    Kept,
     NightPlan,
-    NightPlans,
-    TonightInputs,
+    Programme,
     area_key,
-    load_tonight,
+    load_programme,
+    load_screens,
     night_end,
     plan_night,
     screen_counts,
@@ -31,7 +34,7 @@ from signage.console.templating import render
 from signage.core.db import read_session
 from signage.core.gc_pause import collector_paused
 from signage.core.types import utcnow
-from signage.core.versioning import read_version
+from signage.core.versioning import Part, read_version
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute)
 
@@ -58,19 +61,29 @@ def tonight(
             seen=request.app.state.seen,
         )
         waiting = waiting_for_approval(session, caller=caller)
-        # Read before the inputs: a plan is never kept under a version older than its data.
-        key = (*area_key(caller), read_version(session.connection()), until)
-        plans: NightPlans = request.app.state.console_plans
-        plan: NightPlan | None = plans.get(key)
-        inputs: TonightInputs | None = None
+        # Read before the inputs: nothing is kept under a version older than its data.
+        connection = session.connection()
+        key = (*area_key(caller), read_version(connection), until)
+        area_at = (*area_key(caller), read_version(connection, Part.estate))
+        plans: Kept[NightPlan] = request.app.state.console_plans
+        areas: Kept[Area] = request.app.state.console_areas
+        plan = plans.get(key)
+        area = areas.get(area_at) if plan is None else None
+        programme: Programme | None = None
+        screens: tuple[timing.Screen, ...] = ()
         if plan is None:
             with collector_paused():
-                inputs = load_tonight(session, caller=caller)
+                programme = load_programme(session, caller=caller)
+                if area is None:
+                    screens = load_screens(session, caller=caller)
     if plan is None:
-        assert inputs is not None
+        assert programme is not None
         # The engine runs with the session closed.
         with collector_paused():
-            plan = plan_night(inputs, start=until - timedelta(days=1), end=until)
+            if area is None:
+                area = Area(screens)
+                areas.put(area_at, area)
+            plan = plan_night(programme, area, start=until - timedelta(days=1), end=until)
         plans.put(key, plan)
     rows = tonight_rows(plan, now=now, until=until)
     pages = max(1, -(-len(rows) // PAGE_SIZE))

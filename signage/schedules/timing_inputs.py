@@ -170,28 +170,54 @@ def schedule_rows(session: Session, *conditions: ColumnElement[bool]) -> list[Sc
     ]
 
 
-def timing_schedule(
-    schedule: Schedule | ScheduleRow, creative_ids: list[str], owner_kind: OrganisationKind
-) -> timing.Schedule:
-    target = schedule.target
+@lru_cache(maxsize=4096)
+def _stored_window(days: tuple[str, ...], start: str, end: str) -> timing.Window:
+    """A stored window as the engine's value: checked when it was saved, and shared by the
+    many schedules with the same nights (a Window is immutable)."""
+    return timing.parse_window(days, start, end)
+
+
+def timing_target(
+    target: dict[str, Any], organisation_id: str, owner_kind: OrganisationKind
+) -> timing.Target:
+    """A schedule's stored target as the engine reads it."""
     force_ids = frozenset(target.get("force_ids", ()))
     if owner_kind is OrganisationKind.force:
         # A force's schedules reach only its own area, whatever else they target.
-        force_ids = frozenset({schedule.organisation_id})
+        force_ids = frozenset({organisation_id})
+    return timing.Target(
+        force_ids=force_ids,
+        venue_kinds=frozenset(target.get("venue_kinds", ())),
+        venue_ids=frozenset(target.get("venue_ids", ())),
+        screen_ids=frozenset(target.get("screen_ids", ())),
+        tags=frozenset(target.get("tags", ())),
+    )
+
+
+@lru_cache(maxsize=8192)
+def stored_target(
+    raw: str | None, organisation_id: str, owner_kind: OrganisationKind
+) -> timing.Target:
+    """`timing_target` of a target's JSON text, once per distinct text and owner."""
+    return timing_target(_json_of(raw) or {}, organisation_id, owner_kind)
+
+
+def json_text(column: Any) -> ColumnElement[str]:
+    """A JSON column read as its text (for `stored_target` and the like)."""
+    return _json_text(column)
+
+
+def timing_schedule(
+    schedule: Schedule | ScheduleRow, creative_ids: list[str], owner_kind: OrganisationKind
+) -> timing.Schedule:
     return timing.Schedule(
         id=schedule.id,
         creative_ids=tuple(creative_ids),
         priority=schedule.priority,
         weight=schedule.weight,
-        target=timing.Target(
-            force_ids=force_ids,
-            venue_kinds=frozenset(target.get("venue_kinds", ())),
-            venue_ids=frozenset(target.get("venue_ids", ())),
-            screen_ids=frozenset(target.get("screen_ids", ())),
-            tags=frozenset(target.get("tags", ())),
-        ),
+        target=timing_target(schedule.target, schedule.organisation_id, owner_kind),
         windows=tuple(
-            timing.parse_window(w["days"], w["start"], w["end"]) for w in schedule.windows
+            _stored_window(tuple(w["days"]), w["start"], w["end"]) for w in schedule.windows
         ),
         start_date=schedule.start_date,
         end_date=schedule.end_date,

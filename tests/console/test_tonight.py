@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from fastapi.testclient import TestClient
 
+from signage.console import tonight
 from signage.console.i18n import CONSOLE_TIMEZONE
 from signage.console.overview import night_end
 from tests.console.console_helpers import signed_in
@@ -222,3 +223,42 @@ def test_the_kept_night_follows_the_clock(
     late = html[html.index("Taxi marshals late") :]
     assert "On air now" in late[:400]
     assert "until 02:00" in late[:400]
+
+
+def test_an_edit_of_a_schedule_reuses_the_area_and_an_edit_of_the_estate_does_not(
+    estate: dict[str, Any],
+    client: TestClient,
+    world: World,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The area's screens are read again only when the estate changes (its own version):
+    after a schedule's edit only the programme is; both show at once."""
+    loads: list[str] = []
+    for name in ("load_screens", "load_programme"):
+        original = getattr(tonight, name)
+
+        def counted(*args: Any, _name: str = name, _original: Any = original, **kw: Any) -> Any:
+            loads.append(_name)
+            return _original(*args, **kw)
+
+        monkeypatch.setattr(tonight, name, counted)
+    assert "Walk Away evenings" in _tonight(client, world, "force_a_editor")
+    assert loads == ["load_programme", "load_screens"]
+    schedules = client.get("/v1/schedules", headers=world.headers("force_a_editor")).json()
+    evening = next(s for s in schedules if s["name"] == "Walk Away evenings")
+    renamed = client.patch(
+        f"/v1/schedules/{evening['id']}",
+        json={"name": "Walk Away, every evening"},
+        headers=world.headers("force_a_editor"),
+    )
+    assert renamed.status_code == 200, renamed.text
+    loads.clear()
+    assert "Walk Away, every evening" in " ".join(client.get("/console").text.split())
+    assert loads == ["load_programme"]
+    # A venue in a force's area that had no screen gets one: the estate changed.
+    other = make_venue(client, world, name="The Anchor")
+    make_screen(client, world, other["id"], name="Till")
+    loads.clear()
+    html = " ".join(client.get("/console").text.split())
+    assert loads == ["load_programme", "load_screens"]
+    assert 'Never seen </dt> <dd class="govuk-summary-list__value"> 2' in html
