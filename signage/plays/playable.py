@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from signage import timing
@@ -25,7 +26,12 @@ from signage.core.roles import OrganisationKind
 from signage.creatives.models import Creative, CreativeAction, CreativeEvent, CreativeStatus
 from signage.organisations.models import Organisation
 from signage.schedules.models import Schedule, ScheduleCreative
-from signage.schedules.timing_inputs import timing_schedule, timing_screen, timing_venue
+from signage.schedules.timing_inputs import (
+    json_text,
+    stored_target,
+    timing_screen,
+    timing_venue,
+)
 from signage.screens.models import Screen
 from signage.venues.models import Venue
 
@@ -85,25 +91,31 @@ def _targeted(session: Session, screen: Screen, creatives: dict[str, Creative]) 
     venue = session.get(Venue, screen.venue_id)
     if venue is None:  # pragma: no cover - a foreign key
         return set()
-    listed: dict[str, list[str]] = defaultdict(list)
-    schedules: dict[str, Schedule] = {}
-    rows = session.exec(
-        select(Schedule, col(ScheduleCreative.creative_id))
+    # Each distinct (owner, target) once, with the batch's creatives it lists: a creative in
+    # hundreds of schedules of a few targets is common, and SQLite hands the GIL over for
+    # every row fetched, so under load (a reach computing beside it) rows cost far more than
+    # their reading.
+    rows = session.execute(
+        select_columns(
+            col(Schedule.organisation_id),
+            json_text(col(Schedule.target)),
+            col(ScheduleCreative.creative_id),
+        )
         .join(ScheduleCreative, col(ScheduleCreative.schedule_id) == col(Schedule.id))
         .where(col(ScheduleCreative.creative_id).in_(list(creatives)))
-    )
-    for schedule, creative_id in rows:
-        schedules[schedule.id] = schedule
-        listed[schedule.id].append(creative_id)
-    owners = _owner_kinds(session, {s.organisation_id for s in schedules.values()})
+        .distinct()
+    ).all()
+    owners = _owner_kinds(session, {owner_id for owner_id, _, _ in rows})
     view = timing_screen(screen.id, timing_venue(venue), screen.orientation, screen.tags)
     targeted: set[str] = set()
-    for schedule in schedules.values():
-        owner = owners.get(schedule.organisation_id)
+    for owner_id, target, creative_id in rows:
+        owner = owners.get(owner_id)
         if owner is None:
             continue  # as in the poll: only forces' and national schedules ever play
-        if timing.targets(timing_schedule(schedule, [], owner).target, view):
-            targeted.update(listed[schedule.id])
+        if creative_id in targeted:
+            continue  # nothing more to learn from this one
+        if timing.targets(stored_target(target, owner_id, owner), view):
+            targeted.add(creative_id)
     return targeted
 
 
