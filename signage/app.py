@@ -32,7 +32,7 @@ from signage.player.hotpath import PlaylistEndpoint
 from signage.player.poll_schema import PLAYLIST_SCHEMA, PLAYLIST_SCHEMA_NAME
 from signage.player.router import router as player_router
 from signage.player.staff_router import router as player_staff_router
-from signage.player.state import PlaylistState
+from signage.player.state import PlaylistState, Programmes
 from signage.player.web import player_files
 from signage.plays.router import player_router as plays_router
 from signage.plays.router import reports_router
@@ -96,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.load_caller = load_caller
     app.state.playlist_state = playlist_state
     app.state.seen = seen
+    app.state.programmes = Programmes()
     # Made at startup, not on the first upload: a folder that cannot be created fails now.
     app.state.media_store = LocalMediaStore(settings.media_path)
     install_error_handlers(app)

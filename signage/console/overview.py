@@ -17,11 +17,11 @@ the playlist inputs change (`NightPlans`), so most requests only apply "now" to 
 """
 
 import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from sqlalchemy import case, func
 from sqlalchemy import select as select_columns
@@ -29,6 +29,7 @@ from sqlmodel import Session, col
 
 from signage import timing
 from signage.campaigns.models import CAMPAIGN_ORGANISATION_KINDS
+from signage.console.kept import Kept
 from signage.core.tenancy import Caller, visible
 from signage.creatives import approval
 from signage.schedules.models import Schedule
@@ -48,7 +49,6 @@ from signage.timing.windows import merge_intervals
 from signage.venues.models import Venue
 
 Interval = tuple[datetime, datetime]
-T = TypeVar("T")
 # Intervals an area keeps (schedule calendars times places times nights) before starting again.
 _KEPT_INTERVALS = 50_000
 NIGHT_ENDS = time(6, 0)
@@ -325,39 +325,15 @@ def tonight_rows(plan: NightPlan, *, now: datetime, until: datetime) -> list[Ton
     return rows
 
 
-class Kept(Generic[T]):
-    """Values kept per key, most recent first, the oldest dropped beyond `size`.
-
-    Tonight keeps plans per (area, version of the playlist inputs, night) and areas per
-    (area, version of the estate). The versions (signage.core.versioning) change with every
-    edit of what they cover, so nothing kept is ever stale: an edit is a new key. A plan
-    covers the whole night, so one serves every request until 06:00."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._kept: OrderedDict[tuple[object, ...], T] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[object, ...]) -> T | None:
-        with self._lock:
-            found = self._kept.get(key)
-            if found is not None:
-                self._kept.move_to_end(key)
-            return found
-
-    def put(self, key: tuple[object, ...], value: T) -> None:
-        with self._lock:
-            self._kept[key] = value
-            while len(self._kept) > self._size:
-                self._kept.popitem(last=False)
-
-
 def night_plans() -> Kept[NightPlan]:
+    """Plans per (area, version of the playlist inputs, night): one serves every request
+    until 06:00, or until an edit."""
     return Kept(64)
 
 
 def areas() -> Kept[Area]:
-    # An area holds every screen the caller sees: a few, for the busiest areas.
+    """Areas per (area, version of the estate). An area holds every screen the caller sees:
+    a few, for the busiest areas."""
     return Kept(8)
 
 

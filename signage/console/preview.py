@@ -37,7 +37,7 @@ from signage.core.tenancy import Caller, visible
 from signage.core.types import EARLIEST_DATE, EARLIEST_INSTANT, LATEST_DATE, LATEST_INSTANT, utcnow
 from signage.creatives.models import Creative
 from signage.media import MediaStore
-from signage.player.state import read_snapshot
+from signage.player.state import Programmes, read_snapshot
 from signage.schedules.models import Schedule, ScheduleCreative
 from signage.schedules.timing_inputs import load_creatives, load_screens, timing_schedules
 from signage.screens import service as screens
@@ -155,9 +155,10 @@ def plays_at(
     zone_name: str,
     poll_after: int,
     translator: Translator,
+    programmes: Programmes,
 ) -> tuple[Moment, list[Moment]]:
     """What the screen plays at ``instant`` and the next changes: its poll's body then."""
-    snapshot = read_snapshot(session, version=0, screen_id=screen_id)
+    snapshot = read_snapshot(session, version=0, screen_id=screen_id, programmes=programmes)
     entry = snapshot.by_id.get(screen_id)
     if entry is None:
         raise NotFound("screen not found")  # revoked or its venue deleted since the read
@@ -220,6 +221,7 @@ def _answer(
     at: time,
     poll_after: int,
     translator: Translator,
+    programmes: Programmes,
 ) -> Answer | FieldError:
     instant, note = resolve(venue.timezone, day, at, translator)
     if not EARLIEST_INSTANT <= instant <= LATEST_INSTANT:
@@ -231,6 +233,7 @@ def _answer(
         zone_name=venue.timezone,
         poll_after=poll_after,
         translator=translator,
+        programmes=programmes,
     )
     zone, locale = timing.zone(venue.timezone), _locale(translator)
     when = format_date(instant.astimezone(zone).date(), "EEEE d MMMM y", locale=locale)
@@ -276,6 +279,7 @@ def preview(
                     at=at,
                     poll_after=request.app.state.settings.poll_after_seconds,
                     translator=translator,
+                    programmes=request.app.state.programmes,
                 )
                 if isinstance(found, FieldError):
                     errors.append(found)

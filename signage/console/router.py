@@ -50,6 +50,7 @@ def install_console(app: FastAPI) -> None:
     load_catalogues()
     app.state.console_plans = overview.night_plans()
     app.state.console_areas = overview.areas()
+    app.state.console_reached = week.reached_venues()
     app.include_router(router)
     app.include_router(root_router)
     app.add_middleware(ConsoleSecurityHeaders)

@@ -38,7 +38,7 @@ from signage.core.tenancy import Caller
 from signage.core.types import utcnow
 from signage.creatives.models import Creative
 from signage.player import pairing
-from signage.player.state import read_snapshot
+from signage.player.state import Programmes, read_snapshot
 from signage.screens import service
 from signage.screens.models import ScreenClaim, ScreenUpdate
 from signage.venues import service as venues
@@ -185,10 +185,16 @@ def _local_time(instant: datetime, zone: ZoneInfo, language: str) -> str:
 
 
 def plays_tonight(
-    session: Session, *, screen_id: str, zone: ZoneInfo, language: str, poll_after: int
+    session: Session,
+    *,
+    screen_id: str,
+    zone: ZoneInfo,
+    language: str,
+    poll_after: int,
+    programmes: Programmes,
 ) -> list[Segment]:
     """The screen's timeline from now until 06:00 at the venue, in the venue's local time."""
-    snapshot = read_snapshot(session, version=0, screen_id=screen_id)
+    snapshot = read_snapshot(session, version=0, screen_id=screen_id, programmes=programmes)
     entry = snapshot.by_id.get(screen_id)
     if entry is None:
         raise NotFound("screen not found")  # revoked or its venue deleted since the read
@@ -239,6 +245,7 @@ def _screen_page(
             zone=ZoneInfo(venue.timezone),
             language=visitor.translator.language,
             poll_after=settings.poll_after_seconds,
+            programmes=request.app.state.programmes,
         )
     return render(
         request,

@@ -9,9 +9,9 @@ from starlette.responses import Response
 
 from signage import timing
 from signage.console.i18n import CONSOLE_TIMEZONE
+from signage.console.kept import Kept
 from signage.console.overview import (
     Area,
-    Kept,
     NightPlan,
     Programme,
     area_key,

@@ -27,7 +27,9 @@ from starlette.responses import Response
 from signage import timing
 from signage.console.api_forms import FieldError
 from signage.console.i18n import N_, WELSH, Translator
+from signage.console.kept import Kept
 from signage.console.navigation import may_visit
+from signage.console.overview import area_key
 from signage.console.routing import (
     ConsoleRoute,
     SignedInDep,
@@ -52,7 +54,8 @@ from signage.core.db import read_session
 from signage.core.errors import Forbidden, NotFound
 from signage.core.tenancy import Caller, visible
 from signage.core.types import utcnow
-from signage.player.state import read_snapshot
+from signage.core.versioning import Part, read_version
+from signage.player.state import Programmes, read_snapshot
 from signage.schedules import service as schedules
 from signage.schedules.timing_inputs import (
     screen_tags,
@@ -135,10 +138,15 @@ def _week(first: date, translator: Translator, **keep: str) -> Week:
 
 
 def screen_bars(
-    session: Session, *, screen_id: str, nights: list[Night], poll_after: int
+    session: Session,
+    *,
+    screen_id: str,
+    nights: list[Night],
+    poll_after: int,
+    programmes: Programmes,
 ) -> list[list[Bar]]:
     """What the screen plays each night, as its poll would say at the start of the night."""
-    snapshot = read_snapshot(session, version=0, screen_id=screen_id)
+    snapshot = read_snapshot(session, version=0, screen_id=screen_id, programmes=programmes)
     entry = snapshot.by_id.get(screen_id)
     if entry is None:
         raise NotFound("screen not found")  # revoked or its venue deleted since the read
@@ -189,6 +197,7 @@ def screen_week(
             screen_id=screen.id,
             nights=nights,
             poll_after=request.app.state.settings.poll_after_seconds,
+            programmes=request.app.state.programmes,
         )
     grid = draw_week(nights, bars, zone_name=venue.timezone, translator=visitor.translator)
     return render(
@@ -261,6 +270,13 @@ def venues_reached(
     return sorted(found, key=lambda v: (v.name.casefold(), v.id))
 
 
+def reached_venues() -> Kept[list[ReachedVenue]]:
+    """The venues a schedule reaches, per (area, schedule, versions of the programme and the
+    estate), one store per app: over a national estate they take longer to find than the page
+    to draw, and people step through the weeks of one schedule."""
+    return Kept(32)
+
+
 def on_air_bars(
     subject: timing.Schedule, venue: timing.Venue, nights: list[Night], *, label: str
 ) -> list[list[Bar]]:
@@ -325,7 +341,22 @@ def schedule_week(
         schedule = schedules.get_for(session, caller=caller, schedule_id=schedule_id)
         converted = timing_schedules(session, [schedule])
         # A schedule whose owner may no longer own schedules reaches nothing, as in the poll.
-        reached = venues_reached(session, caller=caller, subject=converted[0]) if converted else []
+        reached = []
+        if converted:
+            connection = session.connection()
+            # Read before the rows: nothing is kept under a version older than its data.
+            key = (
+                *area_key(caller),
+                schedule.id,
+                read_version(connection, Part.programme),
+                read_version(connection, Part.estate),
+            )
+            store: Kept[list[ReachedVenue]] = request.app.state.console_reached
+            kept = store.get(key)
+            if kept is None:
+                kept = venues_reached(session, caller=caller, subject=converted[0])
+                store.put(key, kept)
+            reached = kept
     chosen = next((v for v in reached if v.id == venue), None) if venue else None
     if venue and chosen is None and reached:
         errors.append(FieldError("venue", NOT_A_VENUE))

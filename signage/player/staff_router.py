@@ -5,7 +5,7 @@ stay under `/v1/screens`."""
 
 from datetime import UTC
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from signage.core.bounds import Instant
 from signage.core.deps import CurrentCaller, SessionDep, SettingsDep
@@ -60,6 +60,7 @@ def claim_screen(
     },
 )
 def preview_playlist(
+    request: Request,
     screen_id: str,
     session: SessionDep,
     caller: CurrentCaller,
@@ -71,7 +72,9 @@ def preview_playlist(
     screen = service.get_for(session, caller=caller, screen_id=screen_id)
     # The poll's own loader and compiler, for this one screen: the same body and ETag by
     # construction, not by a second implementation.
-    snapshot = read_snapshot(session, version=0, screen_id=screen.id)
+    snapshot = read_snapshot(
+        session, version=0, screen_id=screen.id, programmes=request.app.state.programmes
+    )
     entry = snapshot.by_id.get(screen.id)
     if entry is None:
         raise NotFound("screen not found")  # revoked or its venue deleted since the read

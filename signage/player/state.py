@@ -23,9 +23,14 @@ from sqlmodel import Session
 from signage import timing
 from signage.core.gc_pause import collector_paused
 from signage.core.threads import run_in_daemon_thread
-from signage.core.versioning import CHANGED, read_version
+from signage.core.versioning import CHANGED, Part, read_version
 from signage.player.playlist import CompiledPlaylist, PlaylistInputs, compile_playlist
-from signage.schedules.timing_inputs import load_creatives, load_schedules, load_screens
+from signage.schedules.timing_inputs import (
+    CreativeInputs,
+    load_creatives,
+    load_schedules,
+    load_screens,
+)
 
 CHECK_EVERY_SECONDS = 0.5
 # How long a poll waits for a refresh that is due before serving the snapshot it has.
@@ -101,19 +106,59 @@ class Snapshot:
         return entry
 
 
-def read_snapshot(session: Session, *, version: int, screen_id: str | None = None) -> Snapshot:
+class Programmes:
+    """The schedules and creatives of the last few versions, for one-screen snapshots (the
+    previews, a screen's page and week): every screen's page reads the same thousand
+    schedules, so they are read once per version of the programme (and of the estate, which
+    holds the organisations whose kinds the schedules' reach depends on). Never stale: an edit
+    is a new key. One per app (its database): versions are counters of one database."""
+
+    def __init__(self, size: int = 2) -> None:
+        self._size = size
+        self._kept: dict[tuple[int, int], tuple[timing.ScheduleIndex, CreativeInputs]] = {}
+        self._lock = threading.Lock()
+
+    def load(self, session: Session) -> tuple[timing.ScheduleIndex, CreativeInputs]:
+        connection = session.connection()
+        # Read before the rows: nothing is kept under a version older than its data.
+        key = (read_version(connection, Part.programme), read_version(connection, Part.estate))
+        with self._lock:
+            found = self._kept.get(key)
+        if found is None:
+            schedules = load_schedules(session)
+            used = load_creatives(session, (c for s in schedules for c in s.creative_ids))
+            found = (timing.ScheduleIndex(schedules), used)  # an index is only read
+            with self._lock:
+                if len(self._kept) >= self._size:
+                    self._kept.pop(next(iter(self._kept)))
+                self._kept[key] = found
+        return found
+
+
+def read_snapshot(
+    session: Session,
+    *,
+    version: int,
+    screen_id: str | None = None,
+    programmes: Programmes | None = None,
+) -> Snapshot:
     """Every live screen (or just ``screen_id``, for the preview), every schedule and the
-    creatives they use, as the engine sees them: the one loader the poll and preview share."""
+    creatives they use, as the engine sees them: the one loader the poll and preview share.
+    A one-screen snapshot reads the schedules through ``programmes`` (the app's) if given."""
     with collector_paused():
         screens = load_screens(session, screen_id=screen_id)
-        schedules = load_schedules(session)
-        used = load_creatives(session, (c for s in schedules for c in s.creative_ids))
+        if screen_id is None or programmes is None:
+            schedules = load_schedules(session)
+            used = load_creatives(session, (c for s in schedules for c in s.creative_ids))
+            index = timing.ScheduleIndex(schedules)
+        else:
+            index, used = programmes.load(session)
     entries = {s.id: ScreenEntry(s.id, s.timing) for s in screens}
     return Snapshot(
         version=version,
         by_token={s.token_hash: entries[s.id] for s in screens if s.token_hash},
         by_id=entries,
-        index=timing.ScheduleIndex(schedules),
+        index=index,
         creatives=used.creatives,
         media=used.media,
     )

@@ -316,3 +316,26 @@ def test_signed_out_visitors_are_sent_to_sign_in(client: TestClient, crown: dict
         answer = client.get(path, follow_redirects=False)
         assert answer.status_code == 303
         assert answer.headers["location"].startswith("/console/sign-in")
+
+
+def test_a_preview_follows_an_edit_of_the_schedules_at_once(
+    client: TestClient, world: World, crown: dict[str, Any]
+) -> None:
+    """One-screen previews share the schedules read for the programme's version: an edit is
+    a new version, so the next preview is the poll's new answer."""
+    screen_id = crown["screen"]["id"]
+    signed_in(client, world, "force_a_editor")
+    before = _shown(_preview(client, screen_id, "2026-12-05", "21:30").text)
+    assert before
+    late = _approved(client, world, "Last orders", (200, 30, 30))
+    _schedule(
+        client,
+        world,
+        [late],
+        name="All evening, first",
+        priority=99,
+        windows=[{"days": ["sat"], "start": "18:00", "end": "23:59"}],
+    )
+    assert _shown(_preview(client, screen_id, "2026-12-05", "21:30").text) == [late]
+    body = _api_body(client, world, screen_id, "2026-12-05T21:30:00Z", "force_a_editor")
+    assert _ids(body["timeline"][0]) == [late]

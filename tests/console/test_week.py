@@ -394,3 +394,31 @@ def test_signed_out_visitors_are_sent_to_sign_in(client: TestClient, crown: dict
         answer = client.get(path, follow_redirects=False)
         assert answer.status_code == 303
         assert answer.headers["location"].startswith("/console/sign-in?next=")
+
+
+def test_a_kept_schedule_week_follows_edits_of_the_estate_and_of_the_schedule(
+    client: TestClient, world: World, crown: dict[str, Any]
+) -> None:
+    """The venues a schedule reaches are kept per version of the estate and the programme:
+    a new venue, or a narrower target, shows on the next page."""
+    signed_in(client, world, "force_a_editor")
+    url = f"/console/schedules/{crown['schedule']['id']}/week"
+
+    def options() -> list[str]:
+        page = client.get(url, params={"from": "2026-11-28"})
+        assert page.status_code == 200, page.text
+        return [
+            n for _v, n in re.findall(r'<option value="([^"]+)"[^>]*>([^<]+)</option>', page.text)
+        ]
+
+    assert options() == ["The Crown"]
+    albion = make_venue(client, world, name="Albion", force_id=world.org_id("force_a"))
+    make_screen(client, world, albion["id"], name="Albion screen")
+    assert options() == ["Albion", "The Crown"]
+    narrowed = client.patch(
+        f"/v1/schedules/{crown['schedule']['id']}",
+        json={"target": {"venue_ids": [crown["venue"]["id"]]}},
+        headers=world.headers("force_a_editor"),
+    )
+    assert narrowed.status_code == 200, narrowed.text
+    assert options() == ["The Crown"]
