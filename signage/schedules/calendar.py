@@ -16,7 +16,7 @@ schedule, a name or the venue is a different input, never a stale answer.
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlmodel import Session, col, select
 
@@ -43,6 +43,7 @@ class CalendarInputs:
     """Everything a feed is written from, as plain, hashable data."""
 
     schedules: tuple[tuple[timing.Schedule, str], ...]  # (schedule, its name)
+    revisions: tuple[tuple[str, ics.Revision], ...]  # (schedule id, its revision)
     name: str
     timezone: str
     nation: str
@@ -72,6 +73,7 @@ def load_calendar(
     place = timing_venue(venue) if venue is not None else None
     return CalendarInputs(
         schedules=pairs,
+        revisions=tuple((s.id, ics.Revision(s.revision, s.updated_at)) for s in schedules),
         name=name,
         timezone=place.timezone if place else "Europe/London",
         nation=place.nation if place else "england",
@@ -120,8 +122,15 @@ class _FeedCache:
 feeds = _FeedCache(CACHE_BYTES)
 
 
-def render_calendar(inputs: CalendarInputs) -> bytes:
-    """The feed's bytes: pure, no session (run it in a worker thread); cached per input."""
+# Written into a kept feed as its DTSTAMP and replaced with the moment of each export as it
+# is served (RFC 5545: when the object was created): the rest of the feed is kept per input.
+_STAMP = datetime(2000, 1, 1, tzinfo=UTC)
+_STAMP_LINE = b"DTSTAMP:20000101T000000Z"
+
+
+def render_calendar(inputs: CalendarInputs, *, now: datetime) -> bytes:
+    """The feed's bytes: pure, no session (run it in a worker thread); cached per input,
+    stamped with `now`."""
     body = feeds.get(inputs)
     if body is None:
         body = ics.organisation_feed(
@@ -132,6 +141,10 @@ def render_calendar(inputs: CalendarInputs) -> bytes:
             name=inputs.name,
             horizon_start=inputs.today,
             horizon_days=inputs.horizon_days,
+            dtstamp=_STAMP,
+            revisions=dict(inputs.revisions),
+            feed=True,
         )
         feeds.put(inputs, body)
-    return body
+    stamp = now.astimezone(UTC).strftime("DTSTAMP:%Y%m%dT%H%M%SZ").encode()
+    return body.replace(_STAMP_LINE, stamp)

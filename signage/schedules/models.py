@@ -37,6 +37,8 @@ class Schedule(SQLModel, table=True):
     created_by: str = fk_field("users.id", index=False)
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
+    # Counts the edits: a calendar's SEQUENCE, so clients know an edited event from the old.
+    revision: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class ScheduleCreative(SQLModel, table=True):

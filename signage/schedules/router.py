@@ -50,16 +50,17 @@ def organisation_calendar(
     Dated events are listed for the next `days` days, at most 366 (a year ahead).
     """
     # Read in a short session, closed before the file is written (no transaction held).
+    now = utcnow()
     with read_session(engine) as session:
         inputs = load_calendar(
             session,
             schedules=service.list_for(session, caller=caller),
             name="signage schedules",
             venue=_calendar_venue(session, caller, venue_id),
-            today=utcnow().date(),
+            today=now.date(),
             horizon_days=days,
         )
-    return Response(render_calendar(inputs), media_type=ICS)
+    return Response(render_calendar(inputs, now=now), media_type=ICS)
 
 
 @router.get("/{schedule_id}.ics", response_class=Response, responses=_ics_response)
@@ -72,6 +73,7 @@ def schedule_calendar(
 ) -> Response:
     """One schedule as iCalendar: weekly windows as RRULEs in venue-local time, bank-holiday
     nights and opening-hour windows as dated events for the next `days` days (at most 366)."""
+    now = utcnow()
     with read_session(engine) as session:
         schedule = service.get_for(session, caller=caller, schedule_id=schedule_id)
         inputs = load_calendar(
@@ -79,10 +81,10 @@ def schedule_calendar(
             schedules=[schedule],
             name=schedule.name,
             venue=_calendar_venue(session, caller, venue_id),
-            today=utcnow().date(),
+            today=now.date(),
             horizon_days=days,
         )
-    return Response(render_calendar(inputs), media_type=ICS)
+    return Response(render_calendar(inputs, now=now), media_type=ICS)
 
 
 @router.get("/{schedule_id}/reach", response_model=ReachReport)

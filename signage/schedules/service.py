@@ -177,6 +177,7 @@ def update_for(
     if "exclude_dates" in changes:
         schedule.exclude_dates = sorted({d.isoformat() for d in data.exclude_dates or []})
     schedule.updated_at = utcnow()
+    schedule.revision += 1
     session.add(schedule)
     session.flush()
     return schedule

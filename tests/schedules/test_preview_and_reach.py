@@ -1,11 +1,12 @@
 """The preview equals the poll; reach tells on-air and shown hours."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 import time_machine
 from fastapi.testclient import TestClient
+from icalendar import Calendar
 
 from signage.timing import ics
 from tests.factories import (
@@ -265,7 +266,9 @@ def test_schedule_calendar_has_weekly_rule_in_venue_time(
     assert response.headers["content-type"].startswith("text/calendar")
     text = response.text
     assert "BEGIN:VCALENDAR" in text
-    assert "RRULE:FREQ=WEEKLY;BYDAY=FR,SA" in text
+    rule = text.split("RRULE:")[1].split("\r\n")[0]
+    assert "FREQ=WEEKLY" in rule
+    assert "BYDAY=FR,SA" in rule
     assert "DTSTART;TZID=Europe/London:" in text
     assert "T200000" in text.split("DTSTART;TZID=Europe/London:")[1][:16]
     assert "BEGIN:VTIMEZONE" in text
@@ -301,8 +304,9 @@ def test_unchanged_feed_is_written_once(
 
     monkeypatch.setattr(ics, "organisation_feed", counting)
     headers = world.headers("force_a_editor")
-    first = client.get("/v1/schedules.ics", headers=headers)
-    second = client.get("/v1/schedules.ics", headers=headers)
+    with time_machine.travel(datetime.now(UTC), tick=False):  # the same DTSTAMP both times
+        first = client.get("/v1/schedules.ics", headers=headers)
+        second = client.get("/v1/schedules.ics", headers=headers)
     assert first.status_code == second.status_code == 200
     assert first.content == second.content
     assert written == ["signage schedules"]
@@ -320,3 +324,60 @@ def test_edited_schedule_is_in_the_next_feed(
     feed = client.get("/v1/schedules.ics", headers=headers).text
     assert "SUMMARY:After" in feed
     assert "SUMMARY:Before" not in feed
+
+
+def _event_lines(feed: str, summary: str) -> dict[str, str]:
+    """The properties of the feed's event with this summary (the RRULE one), by name."""
+    for block in feed.replace("\r\n ", "").split("BEGIN:VEVENT")[1:]:
+        lines = block.split("END:VEVENT")[0].strip().splitlines()
+        found = dict(line.split(":", 1) for line in lines if ":" in line)
+        if found.get("SUMMARY") == summary and "RRULE" in found:
+            return found
+    raise AssertionError(f"no event {summary}")
+
+
+def test_a_feed_is_stamped_when_exported_and_an_edit_raises_its_sequence(
+    client: TestClient, world: World, approved_creative: dict[str, Any]
+) -> None:
+    weekends = [{"days": ["fri", "sat"], "start": "20:00", "end": "04:00"}]
+    created = schedule(client, world, [approved_creative["id"]], name="Walk Away", windows=weekends)
+    headers = world.headers("force_a_editor")
+    # Later than the tokens were issued, and on whole seconds as DTSTAMP is.
+    at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=7)
+    with time_machine.travel(at, tick=False):
+        feed = client.get("/v1/schedules.ics", headers=headers).text
+    first = _event_lines(feed, "Walk Away")
+    assert first["DTSTAMP"] == f"{at:%Y%m%dT%H%M%SZ}"  # the export instant, never the future
+    assert first["SEQUENCE"] == "0"
+    # A subscribed feed says how often to fetch it again.
+    assert "REFRESH-INTERVAL;VALUE=DURATION:PT1H" in feed
+    assert "X-PUBLISHED-TTL:PT1H" in feed
+    with time_machine.travel(at + timedelta(minutes=1), tick=False):
+        url = f"/v1/schedules/{created['id']}"
+        edited = client.patch(url, json={"priority": 60}, headers=headers)
+    assert edited.status_code == 200, edited.text
+    later = at + timedelta(minutes=5)
+    with time_machine.travel(later, tick=False):
+        again = _event_lines(client.get("/v1/schedules.ics", headers=headers).text, "Walk Away")
+    assert again["DTSTAMP"] == f"{later:%Y%m%dT%H%M%SZ}"
+    assert again["SEQUENCE"] == "1"
+    assert again["LAST-MODIFIED"] > first["LAST-MODIFIED"]
+
+
+def test_a_feed_with_nothing_to_express_is_still_a_valid_calendar(
+    client: TestClient, world: World, approved_creative: dict[str, Any]
+) -> None:
+    # Relative to closing time: with no venue there are no opening hours to resolve it by.
+    schedule(
+        client,
+        world,
+        [approved_creative["id"]],
+        name="Closing time",
+        windows=[{"days": ["fri"], "start": "close-01:00", "end": "close"}],
+    )
+    response = client.get("/v1/schedules.ics", headers=world.headers("force_a_editor"))
+    assert response.status_code == 200
+    calendar = Calendar.from_ical(response.content)
+    assert calendar.walk("VEVENT") == []
+    assert [c.name for c in calendar.subcomponents] == ["VTIMEZONE"]  # RFC 5545 3.6: one at least
+    assert "opening hours" in str(calendar["X-WR-CALDESC"])
