@@ -9,7 +9,7 @@ from sqlmodel import Field, SQLModel, col
 
 from signage.core.models import created_at_field, fk_field, id_field, instant_field
 from signage.core.roles import OrganisationKind, Role
-from signage.core.schemas import Name, StorableInput, not_nullable
+from signage.core.schemas import Name, SpaceId, StorableInput, not_nullable
 from signage.core.tenancy import ALL, NONE, Caller, tenancy_rule
 from signage.core.versioning import Part, track_playlist_inputs
 
@@ -30,6 +30,10 @@ class Campaign(SQLModel, table=True):
     updated_at: datetime = created_at_field()
     # Soft delete: proof-of-play reports name the campaign (their order id) after it is gone.
     deleted_at: datetime | None = instant_field()
+    # Outsmart SPACE ids for the playout file: the buyer and brand are mandatory there.
+    spacebuyerid: int | None = None
+    spaceagencyid: int | None = None
+    spacebrandid: int | None = None
 
 
 def edits_campaigns(caller: Caller) -> bool:
@@ -57,6 +61,9 @@ class CampaignCreate(StorableInput):
 
     name: Name
     description: str | None = Field(default=None, max_length=2000)
+    spacebuyerid: SpaceId | None = None
+    spaceagencyid: SpaceId | None = None
+    spacebrandid: SpaceId | None = None
 
 
 class CampaignUpdate(StorableInput):
@@ -64,6 +71,9 @@ class CampaignUpdate(StorableInput):
 
     name: Name | None = not_nullable()
     description: str | None = Field(default=None, max_length=2000)
+    spacebuyerid: SpaceId | None = None  # null takes it away
+    spaceagencyid: SpaceId | None = None
+    spacebrandid: SpaceId | None = None
 
 
 class CampaignPublic(BaseModel):
@@ -71,6 +81,9 @@ class CampaignPublic(BaseModel):
     organisation_id: str
     name: str
     description: str | None
+    spacebuyerid: int | None
+    spaceagencyid: int | None
+    spacebrandid: int | None
     created_by: str
     created_at: datetime
     updated_at: datetime

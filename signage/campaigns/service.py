@@ -21,6 +21,9 @@ def create_for(session: Session, *, caller: Caller, data: CampaignCreate) -> Cam
         created_by=caller.user_id,
         name=data.name,
         description=data.description,
+        spacebuyerid=data.spacebuyerid,
+        spaceagencyid=data.spaceagencyid,
+        spacebrandid=data.spacebrandid,
     )
     session.add(campaign)
     session.flush()

@@ -127,6 +127,21 @@ Name = Annotated[
         }
     ),
 ]
+# Outsmart SPACE identifiers (Playout digital file format v1.7, field validation v2.0): a
+# frame id is exactly 10 digits; buyer, agency and brand ids are INT4, 0 to 2147483647.
+FrameId = Annotated[
+    str,
+    StringConstraints(pattern=r"^[0-9]{10}$"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": "^[0-9]{10}$",
+            "description": "the screen's SPACE frame id: exactly 10 digits",
+            "examples": ["1234567890"],
+        }
+    ),
+]
+SpaceId = Annotated[int, Field(ge=0, le=2_147_483_647)]
 _TAG = r"[A-Za-z0-9][A-Za-z0-9 _.:/-]*"
 Tag = Annotated[
     str,

@@ -1,3 +1,4 @@
+import secrets
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 
@@ -6,12 +7,14 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import Engine
 
 from signage.core.bounds import Instant
+from signage.core.db import read_session
 from signage.core.deps import CurrentCaller, EngineDep, SessionDep, SettingsDep
+from signage.core.errors import Conflict
 from signage.core.tenancy import Caller
 from signage.core.types import utcnow
 from signage.player.auth import CurrentScreen
 from signage.plays import service
-from signage.plays.csv_export import playout_lines
+from signage.plays.csv_export import missing_space_ids, playout_lines
 from signage.plays.models import PlayBatch, PlayBatchResult, ReportRow
 from signage.plays.night_reports import night_range, night_reports
 from signage.plays.nights import night_of
@@ -140,23 +143,62 @@ def plays_csv(
     from_: From = None,
     to: Instant | None = None,
     header: bool = False,
+    allow_incomplete: bool = False,
 ) -> StreamingResponse:
     """Every play you may see that started in [`from`, `to`) (default: the last 7 days), one
     line each, in the UK Outsmart Playout digital file format v1.7: UTF-8, no header row
     (`header=true` adds one, for people), LF after every record, 19 fields. `startdate` and
     `enddate` are UTC with milliseconds, each followed by the venue's UTC offset then (`Z` or
     `+01:00`); `orderid` is the campaign id, `playerref` the screen id and
-    `mediaownerplayoutref` the play id. SPACE ids are empty until configured."""
+    `mediaownerplayoutref` the play id. `frameid` is the screen's, `spacebuyerid`,
+    `spaceagencyid` and `spacebrandid` the campaign's (PATCH them): while a screen in the file
+    has no `frameid`, or a campaign no `spacebuyerid` or `spacebrandid` (the standard's
+    mandatory fields), the answer is 409 with the list in `missing`, unless
+    `allow_incomplete=true`. Plays not yet ended, and plays overlapping an earlier play on
+    the same screen by more than 1.5 s, are left out, as the standard's validation would
+    reject them. Outsmart rejects records that started more than 14 days before they are
+    submitted: send each night's file within the fortnight. The file name is unique to each
+    export."""
     start, end = report_range(from_, to, now=utcnow())
-    return playout_download(engine, caller=caller, start=start, end=end, header=header)
+    return playout_download(
+        engine,
+        caller=caller,
+        start=start,
+        end=end,
+        header=header,
+        allow_incomplete=allow_incomplete,
+    )
 
 
 def playout_download(
-    engine: Engine, *, caller: Caller, start: datetime, end: datetime, header: bool = False
+    engine: Engine,
+    *,
+    caller: Caller,
+    start: datetime,
+    end: datetime,
+    header: bool = False,
+    allow_incomplete: bool = False,
 ) -> StreamingResponse:
     """The playout file as a download, streamed; the console's "Download CSV" sends this too."""
-    lines = playout_lines(engine, caller=caller, start=start, end=end, header=header)
-    filename = f"plays-{start:%Y%m%dT%H%M%SZ}-{end:%Y%m%dT%H%M%SZ}.csv"
+    now = utcnow()
+    if not allow_incomplete:
+        with read_session(engine) as session:
+            missing = missing_space_ids(session, caller=caller, start=start, end=end)
+        if missing:
+            fields = sorted({m["field"] for m in missing})
+            raise Conflict(
+                f"the playout file needs the SPACE ids Outsmart requires: {len(missing)} "
+                f"missing ({', '.join(fields)}). Set frameid on the screens "
+                "(PATCH /v1/screens/{id}) and spacebuyerid and spacebrandid on the campaigns "
+                "(PATCH /v1/campaigns/{id}), or ask with allow_incomplete=true",
+                missing=missing,
+            )
+    lines = playout_lines(engine, caller=caller, start=start, end=end, now=now, header=header)
+    # Unique per export, as the standard wants of every file a media owner sends.
+    filename = (
+        f"plays-{start:%Y%m%dT%H%M%SZ}-{end:%Y%m%dT%H%M%SZ}"
+        f"-exported-{now:%Y%m%dT%H%M%S}Z-{secrets.token_hex(3)}.csv"
+    )
     return StreamingResponse(
         lines,
         media_type="text/csv; charset=utf-8",

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, ColumnElement, String, and_, select
 from sqlmodel import Field, SQLModel, col
 
 from signage.core.models import created_at_field, fk_field, id_field, instant_field
-from signage.core.schemas import Name, StorableInput, Tag, not_nullable
+from signage.core.schemas import FrameId, Name, StorableInput, Tag, not_nullable
 from signage.core.tenancy import Caller, tenancy_rule, visible
 from signage.core.versioning import Part, track_playlist_inputs
 from signage.venues.models import Venue
@@ -35,6 +35,8 @@ class Screen(SQLModel, table=True):
     player: str | None = Field(default=None, max_length=200)
     playing_creative_id: str | None = Field(default=None, max_length=36)
     last_seen_at: datetime | None = instant_field()
+    # Its Outsmart SPACE frame id, for the playout file (unique: one frame, one screen).
+    frameid: str | None = Field(default=None, max_length=10, unique=True)
     created_at: datetime = created_at_field()
     # Revoked screens keep their row so proof-of-play reports still name them.
     revoked_at: datetime | None = instant_field()
@@ -78,6 +80,7 @@ class ScreenUpdate(StorableInput):
     name: Name | None = not_nullable()
     orientation: Orientation | None = None
     tags: list[Tag] | None = not_nullable(max_length=50)
+    frameid: FrameId | None = None  # null takes it away
 
     @field_validator("tags")
     @classmethod
@@ -100,6 +103,7 @@ class ScreenPublic(BaseModel):
     playing_creative_id: str | None
     width: int | None
     height: int | None
+    frameid: str | None
     created_at: datetime
 
 

@@ -121,6 +121,13 @@ def update_for(session: Session, *, caller: Caller, screen_id: str, data: Screen
     for required in ("name", "tags"):
         if required in changes and changes[required] is None:
             raise Invalid(f"{required}: may be changed but not removed")
+    frameid = changes.get("frameid")
+    if frameid is not None and frameid != screen.frameid:
+        taken = session.exec(
+            select(Screen.id).where(Screen.frameid == frameid, Screen.id != screen.id)
+        ).first()
+        if taken is not None:
+            raise Conflict(f"frameid: {frameid} is already the frame id of another screen")
     for field, value in changes.items():
         setattr(screen, field, value)
     session.add(screen)
