@@ -6,6 +6,7 @@ from starlette.responses import RedirectResponse, Response
 from signage.console import (
     approvals,
     auth,
+    campaign_space,
     campaigns,
     overview,
     password,
@@ -25,6 +26,7 @@ router = APIRouter(include_in_schema=False)
 router.include_router(tonight.router)
 router.include_router(auth.router)
 router.include_router(campaigns.router)
+router.include_router(campaign_space.router)
 router.include_router(approvals.router)
 router.include_router(schedules.router)
 router.include_router(venues.router)

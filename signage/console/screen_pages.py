@@ -32,7 +32,7 @@ from signage.console.overview import night_end
 from signage.console.routing import ConsoleRoute, SignedInDep, VisitorDep, check_csrf, page_for
 from signage.console.templating import render
 from signage.core.db import read_session
-from signage.core.errors import Forbidden, NotFound, Problem
+from signage.core.errors import Conflict, Forbidden, NotFound, Problem
 from signage.core.security import NO_STORE_HEADERS
 from signage.core.tenancy import Caller
 from signage.core.types import utcnow
@@ -40,7 +40,7 @@ from signage.creatives.models import Creative
 from signage.player import pairing
 from signage.player.state import Programmes, read_snapshot
 from signage.screens import service
-from signage.screens.models import ScreenClaim, ScreenUpdate
+from signage.screens.models import Screen, ScreenClaim, ScreenUpdate
 from signage.venues import service as venues
 from signage.venues.models import Venue
 
@@ -49,7 +49,13 @@ router = APIRouter(route_class=ConsoleRoute, dependencies=[Depends(check_csrf)])
 
 AREA = "/console/screens"
 ScreenId = Annotated[str, Path(max_length=64)]
-CLAIM_FIELDS = {"user_code": "user_code", "venue_id": "venue_id", "name": "name", "tags": "tags"}
+CLAIM_FIELDS = {
+    "user_code": "user_code",
+    "venue_id": "venue_id",
+    "name": "name",
+    "tags": "tags",
+    "frameid": "frameid",
+}
 # The service's own words, for a page that is refused before anything is posted.
 _NOT_A_MANAGER = "only a partner organisation's partner users or admins manage screens"
 
@@ -66,6 +72,10 @@ def creative_names(session: Session, ids: set[str | None]) -> dict[str, str]:
     return {str(creative_id): str(name) for creative_id, name in found}
 
 
+def _screen_values(screen: Screen) -> dict[str, str]:
+    return {"name": screen.name, "tags": ", ".join(screen.tags), "frameid": screen.frameid or ""}
+
+
 def _tags_of(text: str) -> list[str]:
     return [tag.strip() for tag in text.split(",") if tag.strip()]
 
@@ -73,6 +83,8 @@ def _tags_of(text: str) -> list[str]:
 def _field_for(loc: tuple[Any, ...]) -> str | None:
     return CLAIM_FIELDS.get(str(loc[0])) if loc else None
 
+
+NOT_A_FRAME = N_("Enter the frame ID as 10 digits, such as 1234567890")
 
 BLANK = {
     "user_code": N_("Enter the code shown on the screen"),
@@ -257,7 +269,12 @@ def _screen_page(
             "editable": editable,
             "playing": playing.get(public.playing_creative_id or ""),
             "segments": segments,
-            "values": values or {"name": screen.name, "tags": ", ".join(screen.tags)},
+            "values": values
+            or {
+                "name": screen.name,
+                "tags": ", ".join(screen.tags),
+                "frameid": screen.frameid or "",
+            },
             "errors": blank_messages(errors, values or {}, BLANK),
         },
         status_code=status_code,
@@ -292,14 +309,25 @@ def edit_screen(
         # 404 out of sight, 403 read-only, before anything is validated (as the API does).
         service.get_for(session, caller=caller, screen_id=screen_id, write=True)
         try:
+            frameid = form.get("frameid", "").strip()
             data = ScreenUpdate.model_validate(
-                {"name": form.get("name", ""), "tags": _tags_of(form.get("tags", ""))}
+                {
+                    "name": form.get("name", ""),
+                    "tags": _tags_of(form.get("tags", "")),
+                    "frameid": frameid or None,  # empty: it has none
+                }
             )
         except ValidationError as exc:
             errors = field_errors(exc, _field_for, "name")
+            errors = tuple(
+                FieldError("frameid", NOT_A_FRAME) if e.field == "frameid" else e for e in errors
+            )
         else:
-            service.update_for(session, caller=caller, screen_id=screen_id, data=data)
-            errors = ()
+            try:
+                service.update_for(session, caller=caller, screen_id=screen_id, data=data)
+                errors = ()
+            except Conflict as taken:
+                errors = (FieldError("frameid", taken.detail),)
     if errors:
         return _screen_page(
             request, visitor, caller, screen_id, values=form, errors=errors, status_code=422
