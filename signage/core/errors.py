@@ -75,6 +75,26 @@ class TooManyRequests(Problem):
     status = 429
 
 
+# RFC 9110 (section 15) renamed a few statuses that Python's http module, before 3.13, still
+# calls by RFC 7231's names.
+_RFC_9110_TITLES = {
+    413: "Content Too Large",
+    414: "URI Too Long",
+    416: "Range Not Satisfiable",
+    422: "Unprocessable Content",
+}
+
+
+def status_title(status: int) -> str:
+    """The status's name as RFC 9110 gives it: a problem's `title`."""
+    if status in _RFC_9110_TITLES:
+        return _RFC_9110_TITLES[status]
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
 def problem_response(
     status: int,
     detail: str,
@@ -82,11 +102,13 @@ def problem_response(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
-    try:
-        title = HTTPStatus(status).phrase
-    except ValueError:
-        title = "Error"
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    body = {
+        "type": "about:blank",
+        "title": status_title(status),
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 
@@ -156,7 +178,7 @@ async def _on_http(request: Request, exc: Exception) -> Response:
         # FastAPI answers a JSON body that is not UTF-8 with a bare 400; any other malformed
         # JSON is a 422, so this is too.
         return problem_response(422, "request body is not valid JSON (it is not UTF-8 text)")
-    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    detail = exc.detail if isinstance(exc.detail, str) else status_title(exc.status_code)
     headers = dict(exc.headers) if exc.headers else None
     if exc.status_code == 405 and (allowed := _allowed_methods(request)):
         headers = {**(headers or {}), "Allow": allowed}

@@ -124,6 +124,10 @@ CONFLICTS: dict[Operation, str] = {
     ("post", "/v1/creatives/{creative_id}/reject"): "The creative is already rejected",
     ("post", "/v1/player/pair"): "No free pairing code could be drawn; try again",
     ("post", "/v1/screens/claim"): "This pairing code has already been claimed",
+    ("patch", "/v1/screens/{screen_id}"): "This frameid is another screen's",
+    ("get", "/v1/reports/plays.csv"): (
+        "Mandatory SPACE ids are missing (each in `missing`); ask with allow_incomplete=true"
+    ),
 }
 
 # Error bodies with more than a Problem's fields.

@@ -11,6 +11,7 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     Field,
+    Strict,
     StringConstraints,
     WithJsonSchema,
     field_validator,
@@ -141,7 +142,18 @@ FrameId = Annotated[
         }
     ),
 ]
-SpaceId = Annotated[int, Field(ge=0, le=2_147_483_647)]
+
+
+def _whole_number(value: Any) -> Any:
+    # JSON Schema's integer: 7 and 7.0, never true or "7".
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number, not true or false")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+SpaceId = Annotated[int, Strict(), Field(ge=0, le=2_147_483_647), BeforeValidator(_whole_number)]
 _TAG = r"[A-Za-z0-9][A-Za-z0-9 _.:/-]*"
 Tag = Annotated[
     str,

@@ -16,7 +16,7 @@ from starlette.responses import StreamingResponse
 
 from signage.core.deps import SessionDep
 from signage.core.errors import NotFound, Problem
-from signage.core.http import etag_matches
+from signage.core.http import etag_matches, etag_matches_strongly
 from signage.creatives.blobs import MediaStoreDep
 from signage.creatives.models import Creative
 from signage.media import iter_range
@@ -71,6 +71,7 @@ _RESPONSES: dict[int | str, dict[str, str]] = {
     206: {"description": "the requested byte range"},
     304: {"description": "your cached copy is current"},
     404: {"description": "no creative has this file"},
+    412: {"description": "If-Match names another entity tag"},
     416: {"description": "the range lies past the end of the file"},
 }
 
@@ -86,12 +87,21 @@ def serve_media(
 ) -> Response:
     """A creative's file by the sha256 of its content. No authentication; cache it forever.
 
-    Supports `If-None-Match` (304) and a single `Range: bytes=...` (206, or 416 past the end).
+    Supports `If-None-Match` (304), `If-Match` (412 unless it names this file's tag) and a
+    single `Range: bytes=...` (206, or 416 past the end).
     """
     if _SHA256.fullmatch(sha256) is None or not store.exists(sha256):
         raise NotFound("no media with this address")
     etag = f'"{sha256}"'
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Accept-Ranges": "bytes"}
+    # RFC 9110 13.2.2: If-Match first; a failed one is 412 whatever else is asked.
+    if not etag_matches_strongly(request.headers.get("if-match"), etag):
+        raise Problem(
+            "If-Match names another version: this address always holds the same bytes, "
+            f"whose entity tag is {etag}",
+            status=412,
+            headers={"ETag": etag},
+        )
     if etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     mime_type = session.exec(

@@ -176,3 +176,25 @@ def test_media_needs_no_credentials_but_staff_thumbnails_do(
 ) -> None:
     assert http.get(creative["url"]).status_code == 200
     assert http.get(creative["thumbnail_url"]).status_code == 401
+
+
+@pytest.mark.parametrize("header", ['"something-else"', 'W/"{etag}"', '"a", "b"'])
+def test_a_failed_if_match_is_412_rfc_9110_13_1_1(
+    http: httpx.Client, creative: dict[str, Any], header: str
+) -> None:
+    etag = f'"{creative["sha256"]}"'
+    response = http.get(creative["url"], headers={"If-Match": header.replace('"{etag}"', etag)})
+    assert response.status_code == 412, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["title"] == "Precondition Failed"
+    assert response.headers["etag"] == etag
+
+
+@pytest.mark.parametrize("header", ["*", '"{etag}"', '"other", "{etag}"'])
+def test_a_matching_if_match_gets_the_file(
+    http: httpx.Client, creative: dict[str, Any], stored: bytes, header: str
+) -> None:
+    etag = f'"{creative["sha256"]}"'
+    response = http.get(creative["url"], headers={"If-Match": header.replace('"{etag}"', etag)})
+    assert response.status_code == 200
+    assert response.content == stored
