@@ -68,11 +68,21 @@ def _schedule_rule(caller: Caller, write: bool) -> ColumnElement[bool]:
 class TargetIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    force_ids: list[str] = Field(default_factory=list, max_length=100)
-    venue_kinds: list[VenueKind] = Field(default_factory=list, max_length=20)
-    venue_ids: list[str] = Field(default_factory=list, max_length=5000)
-    screen_ids: list[str] = Field(default_factory=list, max_length=5000)
-    tags: list[Tag] = Field(default_factory=list, max_length=100)
+    # Examples that work as they stand when sent from Swagger: an empty list (no narrowing)
+    # rather than the "string" an id would otherwise be shown as.
+    force_ids: list[str] = Field(
+        default_factory=list, max_length=100, schema_extra={"examples": [[]]}
+    )
+    venue_kinds: list[VenueKind] = Field(
+        default_factory=list, max_length=20, schema_extra={"examples": [["pub", "nightclub"]]}
+    )
+    venue_ids: list[str] = Field(
+        default_factory=list, max_length=5000, schema_extra={"examples": [[]]}
+    )
+    screen_ids: list[str] = Field(
+        default_factory=list, max_length=5000, schema_extra={"examples": [[]]}
+    )
+    tags: list[Tag] = Field(default_factory=list, max_length=100, schema_extra={"examples": [[]]})
 
     @field_validator("force_ids", "venue_ids", "screen_ids", "venue_kinds", "tags")
     @classmethod
@@ -85,9 +95,9 @@ class WindowIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    days: list[str] = Field(min_length=1, max_length=9)
-    start: str = Field(max_length=16)
-    end: str = Field(max_length=16)
+    days: list[str] = Field(min_length=1, max_length=9, schema_extra={"examples": [["fri", "sat"]]})
+    start: str = Field(max_length=16, schema_extra={"examples": ["close-01:00"]})
+    end: str = Field(max_length=16, schema_extra={"examples": ["close"]})
 
     @model_validator(mode="after")
     def _parses(self) -> "WindowIn":

@@ -189,3 +189,21 @@ def test_every_reference_resolves(document: dict[str, Any]) -> None:
 
 def test_the_document_is_built_once_per_app(app: FastAPI) -> None:
     assert app.openapi() is app.openapi()
+
+
+def test_a_schedules_target_and_windows_have_examples_that_work_as_they_stand(
+    document: dict[str, Any],
+) -> None:
+    """Swagger fills a request from the examples: a target of ids shown as "string" names no
+    real force, venue or screen, so their examples are empty lists (no narrowing)."""
+    schemas = document["components"]["schemas"]
+    target = schemas["TargetIn"]["properties"]
+    for ids in ("force_ids", "venue_ids", "screen_ids", "tags"):
+        assert target[ids]["examples"] == [[]], ids
+    assert target["venue_kinds"]["examples"] == [["pub", "nightclub"]]
+    window = schemas["WindowIn"]["properties"]
+    assert (window["days"]["examples"], window["start"]["examples"], window["end"]["examples"]) == (
+        [["fri", "sat"]],
+        ["close-01:00"],
+        ["close"],
+    )
