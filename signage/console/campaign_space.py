@@ -25,6 +25,15 @@ NOT_AN_ID = {
 }
 
 
+def _number(text: str) -> int | str | None:
+    """A typed whole number as the API's JSON would carry it; other text is left for the
+    API's model to refuse."""
+    text = text.strip()
+    if not text:
+        return None
+    return int(text) if text.isascii() and text.isdigit() else text
+
+
 @router.post("/campaigns/{campaign_id}/space")
 def set_space_ids(
     campaign_id: str,
@@ -36,7 +45,7 @@ def set_space_ids(
     caller = signed_in.caller
     require_police_staff(caller)
     # Empty means "none"; anything else must be the API's whole number from 0 to 2147483647.
-    given = {field: form.get(field, "").strip() or None for field in SPACE_FIELDS}
+    given = {field: _number(form.get(field, "")) for field in SPACE_FIELDS}
     errors: tuple[FieldError, ...] = ()
     with unit_of_work(request.app.state.engine, write=True) as session:
         # 404 out of sight, 403 read-only, before anything is validated (as the API does).

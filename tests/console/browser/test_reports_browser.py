@@ -53,7 +53,11 @@ def test_a_partner_reads_its_proof_of_play_and_downloads_the_csv(
     with page.expect_download() as info:
         page.get_by_role("link", name="Download CSV").click()
     download = info.value
-    assert download.suggested_filename == "plays-20261127T060000Z-20261130T060000Z.csv"
+    # The nights' range, then when it was exported: a name of its own for each file.
+    assert download.suggested_filename.startswith(
+        "plays-20261127T060000Z-20261130T060000Z-exported-"
+    )
+    assert download.suggested_filename.endswith(".csv")
     saved = tmp_path / download.suggested_filename
     download.save_as(saved)
     lines = saved.read_text(encoding="utf-8").splitlines()
