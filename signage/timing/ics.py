@@ -148,6 +148,24 @@ def last_night(schedule: Schedule, *, first: date, horizon_days: int) -> date:
     return first + timedelta(days=horizon_days)
 
 
+def _exact_event(
+    schedule: Schedule,
+    index: int,
+    night: date,
+    number: int,
+    name: str,
+    starts: datetime,
+    ends: datetime,
+) -> Event:
+    """One interval of a window on one night, in the engine's exact (UTC) times."""
+    event = Event()
+    event.add("uid", f"{schedule.id}-w{index}-{night.isoformat()}-{number}@signage")
+    event.add("summary", name)
+    event.add("dtstart", starts)
+    event.add("dtend", ends)
+    return event
+
+
 def _night_events(
     schedule: Schedule, window: Window, index: int, venue: Venue, name: str, nights: list[date]
 ) -> list[Event]:
@@ -157,12 +175,7 @@ def _night_events(
         for number, (starts, ends) in enumerate(window_intervals(window, venue, night)):
             if starts >= ends:
                 continue
-            event = Event()
-            event.add("uid", f"{schedule.id}-w{index}-{night.isoformat()}-{number}@signage")
-            event.add("summary", name)
-            event.add("dtstart", starts)
-            event.add("dtend", ends)
-            events.append(event)
+            events.append(_exact_event(schedule, index, night, number, name, starts, ends))
     return events
 
 
@@ -182,12 +195,7 @@ def _expanded_events(
         if not schedule.runs_on(night):
             continue
         for number, (starts, ends) in enumerate(window_intervals(window, venue, night)):
-            event = Event()
-            event.add("uid", f"{schedule.id}-w{index}-{night.isoformat()}-{number}@signage")
-            event.add("summary", name)
-            event.add("dtstart", starts)
-            event.add("dtend", ends)
-            events.append(event)
+            events.append(_exact_event(schedule, index, night, number, name, starts, ends))
     return events
 
 
