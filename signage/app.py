@@ -1,7 +1,7 @@
 """The application factory: routers, error handlers, lifespan."""
 
 import copy
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -9,6 +9,7 @@ import anyio
 import anyio.to_thread
 from fastapi import FastAPI
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from signage.auth.callers import load_caller
 from signage.campaigns.router import router as campaigns_router
@@ -51,12 +52,34 @@ and takeaways at the hours that matter. Staff log in with `POST /v1/auth/token` 
 """
 
 
+POLL_PATH = "/v1/player/playlist"
+
+
+class SignageApp(FastAPI):
+    """FastAPI, with the poll answered before Starlette's middleware and routing: the poll is
+    a bare ASGI endpoint that needs none of them (no body, no console page, its own errors),
+    and passing through them was three quarters of its cost in the process (34 us of 42)."""
+
+    poll: Callable[[Scope, Receive, Send], Awaitable[None]] | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            self.poll is not None
+            and scope["type"] == "http"
+            # Behind a proxy's prefix the path may carry the root path or not (servers differ).
+            and scope["path"] in (POLL_PATH, scope.get("root_path", "") + POLL_PATH)
+        ):
+            await self.poll(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = create_db_engine(settings.effective_database_url)
     secret_key = settings.effective_secret_key
 
-    playlist_state = PlaylistState(engine)
+    playlist_state = PlaylistState(engine, poll_after_seconds=settings.poll_after_seconds)
     seen = SeenBuffer()
 
     @asynccontextmanager
@@ -69,6 +92,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 engine, settings, default_jobs(flush_seen=lambda: seen.flush(engine))
             )
             jobs.start()
+        # Start reading the fleet now, not at the first poll: a fleet of 100,000 screens
+        # takes seconds to read and compile, and its first polls should find it ready.
+        playlist_state.warm_up()
         try:
             async with anyio.create_task_group() as tasks:
                 tasks.start_soon(flush_seen_forever, seen, engine)
@@ -81,7 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         playlist_state.close()
         engine.dispose()
 
-    app = FastAPI(
+    app = SignageApp(
         title="signage",
         version="1",
         description=DESCRIPTION,
@@ -129,7 +155,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_console(app)
     # The poll bypasses FastAPI (see signage/player/hotpath.py), so it is described by hand.
     poll = PlaylistEndpoint(playlist_state, seen, settings.poll_after_seconds)
-    app.router.routes.insert(0, Route("/v1/player/playlist", poll, methods=["GET", "HEAD"]))
+    # Routed too, for the record (the OpenAPI document, url_for); SignageApp answers first.
+    app.router.routes.insert(0, Route(POLL_PATH, poll, methods=["GET", "HEAD"]))
+    app.poll = poll
     _document_poll(app)
     # The web kiosk player (players/web) at /player/, when this installation ships it.
     web_player = player_files()

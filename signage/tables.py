@@ -12,7 +12,7 @@ from signage.campaigns.models import Campaign
 from signage.core.jobs import JobRun
 from signage.core.models import created_at_field, fk_field, instant_field
 from signage.core.throttle import ThrottleCounter
-from signage.core.versioning import StateVersion
+from signage.core.versioning import PlaylistChange, StateVersion
 from signage.creatives.models import Creative, CreativeEvent
 from signage.organisations.models import Organisation
 from signage.player.models import PairingRequest
@@ -57,6 +57,7 @@ __all__ = [
     "ScheduleCreative",
     "Screen",
     "ScreenOutage",
+    "PlaylistChange",
     "StateVersion",
     "ThrottleCounter",
     "User",

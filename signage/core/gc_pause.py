@@ -1,4 +1,5 @@
-"""Bulk loads without the cyclic garbage collector's pauses.
+"""Bulk loads without the cyclic garbage collector's pauses, and a heap that stays cheap to
+collect once they are done.
 
 Loading a fleet builds hundreds of thousands of small objects (rows, tuples, the engine's
 values) that are all still in use when the load ends. Each allocation burst triggers
@@ -34,3 +35,16 @@ def collector_paused() -> Iterator[None]:
             _loads -= 1
             if _loads == 0 and _was_enabled:
                 gc.enable()
+
+
+def settle_heap() -> None:
+    """Collect what a load left behind, then move every surviving object to the permanent
+    generation (`gc.freeze`): a full collection then walks only the objects made since, not
+    the fleet's hundreds of thousands, which made each one a pause of 100 ms and more for
+    every request at 100,000 screens. Frozen objects are still freed by reference counting
+    when the snapshot holding them is replaced (a snapshot holds no reference cycles)."""
+    with _lock:
+        if _loads:
+            return  # another load is under way: it settles the heap when it ends
+        gc.collect()
+        gc.freeze()

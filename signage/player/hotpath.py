@@ -11,7 +11,8 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import UTC, datetime
 from typing import Any
 
-from signage.core.http import etag_matches
+from signage.core.http import accepts_gzip, etag_matches
+from signage.player.playlist import gzip_etag
 from signage.player.state import PlaylistState
 from signage.screens.seen import SeenBuffer
 
@@ -56,11 +57,14 @@ class PlaylistEndpoint:
             return
         authorization = b""
         if_none_match = b""
+        accept_encoding = b""
         for name, value in scope["headers"]:
             if name == b"authorization":
                 authorization = value
             elif name == b"if-none-match":
                 if_none_match = value
+            elif name == b"accept-encoding":
+                accept_encoding = value
         scheme, _, token = authorization.partition(b" ")
         if scheme.lower() != b"bearer" or not token:
             await _send(send, *_UNAUTHORIZED)
@@ -78,11 +82,27 @@ class PlaylistEndpoint:
         now = datetime.now(UTC)
         self._seen.saw(screen.id, now)
         compiled, etag = snapshot.playlist_for(screen, now=now, poll_after=self._poll_after)
-        headers = [(b"etag", etag.encode()), (b"cache-control", b"private, no-cache")]
-        if if_none_match and etag_matches(if_none_match.decode("latin-1"), etag):
-            await _send(send, 304, headers, b"")
-            return
-        body = compiled.body_for(screen.id)
+        zipped = bool(accept_encoding) and accepts_gzip(accept_encoding)
+        plain_etag = etag
+        if zipped:
+            etag = gzip_etag(etag)
+        headers = [
+            (b"etag", etag.encode()),
+            (b"cache-control", b"private, no-cache"),
+            (b"vary", b"Accept-Encoding"),
+        ]
+        if if_none_match:
+            # The ETag of either encoding gets its 304: a screen that cached the plain body
+            # and now asks for gzip (or the other way) has the same playlist.
+            sent = if_none_match.decode("latin-1")
+            if etag_matches(sent, plain_etag) or etag_matches(sent, gzip_etag(plain_etag)):
+                await _send(send, 304, headers, b"")
+                return
+        if zipped:
+            body = compiled.gzip_body_for(screen.id)
+            headers.append((b"content-encoding", b"gzip"))
+        else:
+            body = compiled.body_for(screen.id)
         headers += [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(body)).encode()),

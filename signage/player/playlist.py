@@ -8,9 +8,11 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from functools import cached_property
 from typing import Any
 
 from signage import timing
+from signage.player.gzip_body import SplicedGzip
 
 # The engine looks this far around "now": back to find where the current segment began, ahead
 # to cover the contract's 24 h after the current segment ends.
@@ -46,14 +48,25 @@ def _horizon(now: datetime) -> tuple[datetime, datetime]:
 class CompiledPlaylist:
     """The poll body minus the screen id, shared by every screen with the same inputs.
 
-    ``valid_until`` is when it must be compiled again even if nothing is edited: the next
-    boundary, or the next UTC midnight (when the engine's day-aligned horizon moves).
+    It is the body for any instant from ``compiled_at`` to ``valid_until``: when it must be
+    compiled again even if nothing is edited (the next boundary, or the next UTC midnight, when
+    the engine's day-aligned horizon moves). ``gzip`` holds the tail compressed once.
     """
 
     tail: bytes
     next_change_at: datetime | None
     valid_until: datetime
-    tail_digest: bytes = b""
+    compiled_at: datetime
+    tail_digest: bytes
+
+    @cached_property
+    def gzip(self) -> SplicedGzip:
+        # Built once, on first use: the poll's refresh builds it before any poll needs it;
+        # the console's one-off compiles never pay for it.
+        return SplicedGzip(self.tail[1:])
+
+    def covers(self, now: datetime) -> bool:
+        return self.compiled_at <= now < self.valid_until
 
     def etag_for(self, screen_id: str) -> str:
         # Hashing the shared part once and the screen id on top keeps a strong ETag (it
@@ -61,7 +74,22 @@ class CompiledPlaylist:
         return '"' + hashlib.sha256(self.tail_digest + screen_id.encode()).hexdigest()[:40] + '"'
 
     def body_for(self, screen_id: str) -> bytes:
-        return b'{"screen_id":' + json.dumps(screen_id).encode() + b"," + self.tail[1:]
+        return _prefix(screen_id) + self.tail[1:]
+
+    def gzip_body_for(self, screen_id: str) -> bytes:
+        """``body_for`` gzipped (``Content-Encoding: gzip``): another representation, whose
+        strong ETag is ``gzip_etag(etag_for(...))``."""
+        return self.gzip.body(_prefix(screen_id))
+
+
+def gzip_etag(etag: str) -> str:
+    """The strong ETag of the gzipped body whose plain body has ``etag`` (RFC 9110 8.8.3: a
+    content coding makes another representation, so it gets another strong validator)."""
+    return etag[:-1] + '-gzip"'
+
+
+def _prefix(screen_id: str) -> bytes:
+    return b'{"screen_id":' + json.dumps(screen_id).encode() + b","
 
 
 def _timeline(inputs: PlaylistInputs, start: datetime, end: datetime) -> list[timing.Segment]:
@@ -117,5 +145,6 @@ def compile_playlist(
         tail=tail,
         next_change_at=next_change,
         valid_until=valid_until,
+        compiled_at=now,
         tail_digest=hashlib.sha256(tail).digest(),
     )

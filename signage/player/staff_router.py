@@ -10,8 +10,10 @@ from fastapi import APIRouter, Request, Response
 from signage.core.bounds import Instant
 from signage.core.deps import CurrentCaller, SessionDep, SettingsDep
 from signage.core.errors import NotFound
+from signage.core.http import accepts_gzip
 from signage.core.types import utcnow
 from signage.player import pairing
+from signage.player.playlist import gzip_etag
 from signage.player.poll_schema import PLAYLIST_SCHEMA_NAME as PLAYLIST
 from signage.player.state import read_snapshot
 from signage.screens import service
@@ -81,5 +83,12 @@ def preview_playlist(
     compiled, etag = snapshot.playlist_for(
         entry, now=(at or utcnow()).astimezone(UTC), poll_after=settings.poll_after_seconds
     )
-    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
-    return Response(compiled.body_for(screen.id), media_type="application/json", headers=headers)
+    headers = {"Cache-Control": "private, no-cache", "Vary": "Accept-Encoding"}
+    # The representation the screen would get for the same request: gzipped when asked.
+    if accepts_gzip(request.headers.get("accept-encoding", "").encode("latin-1")):
+        headers |= {"ETag": gzip_etag(etag), "Content-Encoding": "gzip"}
+        body = compiled.gzip_body_for(screen.id)
+    else:
+        headers["ETag"] = etag
+        body = compiled.body_for(screen.id)
+    return Response(body, media_type="application/json", headers=headers)

@@ -11,28 +11,33 @@ import contextlib
 import logging
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
 from signage import timing
-from signage.core.gc_pause import collector_paused
+from signage.core.gc_pause import collector_paused, settle_heap
+from signage.core.notify import ChangeListener, libpq_url
 from signage.core.threads import run_in_daemon_thread
-from signage.core.versioning import CHANGED, Part, read_version
-from signage.player.playlist import CompiledPlaylist, PlaylistInputs, compile_playlist
+from signage.core.versioning import CHANGED, Part, changes_since, read_version
+from signage.player.snapshot import Programme, ScreenEntryInput, Snapshot, build_snapshot
 from signage.schedules.timing_inputs import (
-    CreativeInputs,
+    LoadedScreen,
     load_creatives,
     load_schedules,
     load_screens,
 )
 
 CHECK_EVERY_SECONDS = 0.5
+# How often the ticker asks whether a check is due.
+TICK_SECONDS = 0.1
+# While a PostgreSQL listener hears every edit at once, the version check is only the fallback.
+CHECK_WHILE_LISTENING_SECONDS = 5.0
 # How long a poll waits for a refresh that is due before serving the snapshot it has.
 FRESH_WAIT_SECONDS = 0.5
 # How long a poll waits for a refresh whose database has answered (reading and compiling).
@@ -42,70 +47,23 @@ FIRST_LOAD_WAIT_SECONDS = 5.0
 # After a failed refresh, the last good snapshot serves this long before the next try.
 RETRY_AFTER_FAILURE_SECONDS = 1.0
 
+# Playlists that expire within this many seconds are compiled for then, ahead of time.
+COMPILE_AHEAD_SECONDS = 60.0
+
 logger = logging.getLogger("signage.player.state")
+
+
+@dataclass(frozen=True)
+class RefreshTimes:
+    """How long the last refresh took to read and to compile (what the metrics report)."""
+
+    incremental: bool
+    read_seconds: float
+    compile_seconds: float
+
 
 # What a compiled playlist depends on once targeting is resolved: the venue's clock and hours
 # (not which venue it is), the screen's orientation, and the schedules that target the screen.
-CompileKey = tuple[object, str | None, tuple[str, ...]]
-
-
-@dataclass
-class ScreenEntry:
-    id: str
-    engine: timing.Screen
-
-
-@dataclass
-class Snapshot:
-    version: int
-    by_token: dict[str, ScreenEntry]
-    by_id: dict[str, ScreenEntry]
-    index: timing.ScheduleIndex
-    creatives: dict[str, timing.Creative]
-    media: dict[str, dict[str, Any]]
-    compiled: dict[CompileKey, CompiledPlaylist] = field(default_factory=dict)
-    keys: dict[str, CompileKey] = field(default_factory=dict)
-    # Per screen only the compiled playlist it uses and its ETag: bodies are spliced on demand
-    # (a 304 needs none), so memory grows with distinct playlists, not with screens.
-    etags: dict[str, tuple[CompiledPlaylist, str]] = field(default_factory=dict)
-
-    def inputs_for(self, screen: ScreenEntry) -> tuple[CompileKey, PlaylistInputs]:
-        schedules = self.index.for_screen(screen.engine)
-        key = self.keys.get(screen.id)
-        if key is None:
-            venue = screen.engine.venue
-            key = (
-                (venue.timezone, venue.nation, venue.opening_hours),
-                screen.engine.orientation,
-                tuple(sorted(s.id for s in schedules)),
-            )
-            self.keys[screen.id] = key
-        wanted = {c for s in schedules for c in s.creative_ids}
-        inputs = PlaylistInputs(
-            screen=screen.engine,
-            schedules=list(schedules),
-            creatives={c: self.creatives[c] for c in wanted if c in self.creatives},
-            media={c: self.media[c] for c in wanted if c in self.media},
-        )
-        return key, inputs
-
-    def playlist_for(
-        self, screen: ScreenEntry, *, now: datetime, poll_after: int
-    ) -> tuple[CompiledPlaylist, str]:
-        """The screen's compiled playlist and ETag; the body is ``compiled.body_for(id)``."""
-        cached = self.etags.get(screen.id)
-        if cached is not None and now < cached[0].valid_until:
-            return cached
-        key, inputs = self.inputs_for(screen)
-        compiled = self.compiled.get(key)
-        if compiled is None or now >= compiled.valid_until:
-            compiled = compile_playlist(inputs, now=now, poll_after_seconds=poll_after)
-            self.compiled[key] = compiled
-        entry = (compiled, compiled.etag_for(screen.id))
-        self.etags[screen.id] = entry
-        return entry
-
-
 class Programmes:
     """The schedules and creatives of the last few versions, for one-screen snapshots (the
     previews, a screen's page and week): every screen's page reads the same thousand
@@ -115,24 +73,33 @@ class Programmes:
 
     def __init__(self, size: int = 2) -> None:
         self._size = size
-        self._kept: dict[tuple[int, int], tuple[timing.ScheduleIndex, CreativeInputs]] = {}
+        self._kept: dict[tuple[int, int], tuple[timing.ScheduleIndex, Programme]] = {}
         self._lock = threading.Lock()
 
-    def load(self, session: Session) -> tuple[timing.ScheduleIndex, CreativeInputs]:
+    def load(self, session: Session) -> tuple[timing.ScheduleIndex, Programme]:
         connection = session.connection()
         # Read before the rows: nothing is kept under a version older than its data.
         key = (read_version(connection, Part.programme), read_version(connection, Part.estate))
         with self._lock:
             found = self._kept.get(key)
         if found is None:
-            schedules = load_schedules(session)
-            used = load_creatives(session, (c for s in schedules for c in s.creative_ids))
-            found = (timing.ScheduleIndex(schedules), used)  # an index is only read
+            programme = _programme(session)
+            found = (timing.ScheduleIndex(programme.schedules.values()), programme)
             with self._lock:
                 if len(self._kept) >= self._size:
                     self._kept.pop(next(iter(self._kept)))
                 self._kept[key] = found
         return found
+
+
+def _programme(session: Session) -> Programme:
+    schedules = load_schedules(session)
+    used = load_creatives(session, (c for s in schedules for c in s.creative_ids))
+    return Programme({s.id: s for s in schedules}, used.creatives, used.media)
+
+
+def _inputs(screens: Iterable[LoadedScreen]) -> Iterator[ScreenEntryInput]:
+    return (ScreenEntryInput(s.id, s.timing, s.token_hash) for s in screens)
 
 
 def read_snapshot(
@@ -144,24 +111,16 @@ def read_snapshot(
 ) -> Snapshot:
     """Every live screen (or just ``screen_id``, for the preview), every schedule and the
     creatives they use, as the engine sees them: the one loader the poll and preview share.
-    A one-screen snapshot reads the schedules through ``programmes`` (the app's) if given."""
+    A one-screen snapshot reads the schedules through ``programmes`` (the app's) if given.
+    Nothing is compiled yet (``Snapshot.compile_all``, or lazily by ``playlist_for``)."""
     with collector_paused():
         screens = load_screens(session, screen_id=screen_id)
         if screen_id is None or programmes is None:
-            schedules = load_schedules(session)
-            used = load_creatives(session, (c for s in schedules for c in s.creative_ids))
-            index = timing.ScheduleIndex(schedules)
+            programme = _programme(session)
         else:
-            index, used = programmes.load(session)
-    entries = {s.id: ScreenEntry(s.id, s.timing) for s in screens}
-    return Snapshot(
-        version=version,
-        by_token={s.token_hash: entries[s.id] for s in screens if s.token_hash},
-        by_id=entries,
-        index=index,
-        creatives=used.creatives,
-        media=used.media,
-    )
+            index, programme = programmes.load(session)
+            return build_snapshot(version, _inputs(screens), programme, index=index)
+        return build_snapshot(version, _inputs(screens), programme)
 
 
 def load_snapshot(engine: Engine) -> Snapshot:
@@ -172,53 +131,166 @@ def load_snapshot(engine: Engine) -> Snapshot:
         return read_snapshot(session, version=version)
 
 
-class PlaylistState:
-    """Keeps this process's snapshot current: checked against the database version at most
-    every half second, and at once after this process itself committed a change.
+# Kinds of change that a refresh reads again row by row; any other (an organisation, whose
+# kind decides which schedules count; a campaign) means reading the whole programme again,
+# still without the screens.
+_ESTATE_ROWS = {"screens", "venues"}
+_PROGRAMME_ROWS = {"schedules", "creatives"}
 
-    Refreshes run on one thread of their own. A poll that finds the snapshot due waits a
-    moment for the refresh it started and otherwise serves the snapshot it has
-    (stale-while-revalidate): once a process has loaded a snapshot, a database that is down,
-    slow or hung never turns a screen's poll into an error or a hang.
+
+def read_changes(session: Session, old: Snapshot, version: int) -> Snapshot | None:
+    """The snapshot at ``version`` built from ``old`` by reading again only what changed
+    since, or None when the change log does not reach back to ``old`` (read everything)."""
+    connection = session.connection()
+    changes = changes_since(connection, old.version, version)
+    if changes is None:
+        return None
+    by_kind: dict[str, set[str]] = {}
+    for kind, row_id in changes:
+        by_kind.setdefault(kind, set()).add(row_id)
+    with collector_paused():
+        screens: dict[str, ScreenEntryInput | None] = {}
+        screen_ids = by_kind.get("screens", set())
+        venue_ids = by_kind.get("venues", set())
+        if screen_ids or venue_ids:
+            for screen_id in screen_ids:
+                screens[screen_id] = None  # unless read again below: revoked or moved away
+            for venue_id in venue_ids:
+                for screen_id in old.by_venue.get(venue_id, ()):
+                    screens[screen_id] = None
+            loaded = load_screens(session, screen_ids=screen_ids, venue_ids=venue_ids)
+            screens.update((s.id, s) for s in _inputs(loaded))
+        programme: Programme | None = None
+        if set(by_kind) - _ESTATE_ROWS - _PROGRAMME_ROWS:
+            programme = _programme(session)
+        elif by_kind.keys() & _PROGRAMME_ROWS:
+            programme = _programme_changed(
+                session,
+                old.programme,
+                by_kind.get("schedules", set()),
+                by_kind.get("creatives", set()),
+            )
+        return old.updated(version, screens=screens, programme=programme)
+
+
+def _programme_changed(
+    session: Session, old: Programme, schedule_ids: set[str], creative_ids: set[str]
+) -> Programme:
+    schedules = dict(old.schedules)
+    for schedule_id in schedule_ids:
+        schedules.pop(schedule_id, None)  # unless read again: deleted
+    schedules.update((s.id, s) for s in load_schedules(session, schedule_ids))
+    wanted = {c for s in schedules.values() for c in s.creative_ids}
+    creatives = {c: v for c, v in old.creatives.items() if c in wanted and c not in creative_ids}
+    media = {c: v for c, v in old.media.items() if c in creatives}
+    used = load_creatives(session, wanted - creatives.keys())
+    creatives.update(used.creatives)
+    media.update(used.media)
+    return Programme(schedules, creatives, media)
+
+
+class PlaylistState:
+    """Keeps this process's snapshot current: checked against the database version every half
+    second (every five while PostgreSQL's NOTIFY is heard), at once when a notification says
+    another process changed something, and at once after this process itself committed one.
+
+    Refreshes run on one thread of their own, started by a ticker of their own, never by the
+    request path: polls are served from the snapshot there is while the next one is read and
+    compiled. A poll waits only for a change this process made itself (an editor who saved
+    and then looks sees the edit) and for the first load, both briefly: once a process has
+    loaded a snapshot, a database that is down, slow or hung never turns a screen's poll into
+    an error or a hang.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, poll_after_seconds: int = 30) -> None:
         self._engine = engine
+        self._poll_after = poll_after_seconds
         self._snapshot: Snapshot | None = None
         self._checked_at = 0.0
         self._dirty = True
+        # This process's own commits: counted, and applied by the refresh that began after.
+        self._local_wanted = 0
+        self._local_applied = 0
         self._start_lock = threading.Lock()
         self._refresh: Future[None] | None = None
         self._refresh_started = 0.0
         self._answered_at = -1.0
         self._failure: str | None = None
         self._failed_at = 0.0
+        self.last_refresh: RefreshTimes | None = None
+        self.full_loads = 0  # snapshots read from scratch (the first, and any the log missed)
+        self._listener: ChangeListener | None = None
+        self._ticker: threading.Thread | None = None
+        self._stopped = threading.Event()
         event.listen(OrmSession, "after_commit", self._on_commit)
 
     def _on_commit(self, session: OrmSession) -> None:
         # A writer session is bound to an option engine sharing this engine's pool.
         changed = session.info.get(CHANGED, False)
         if changed and session.get_bind().engine.pool is self._engine.pool:
-            self._dirty = True
+            self._local_wanted += 1
+            self._start_refresh()
 
     def needs_check(self) -> bool:
         now = time.monotonic()
         if self._failure is not None and now - self._failed_at < RETRY_AFTER_FAILURE_SECONDS:
             return False  # the last try failed: serve what there is, try again shortly
+        every = CHECK_WHILE_LISTENING_SECONDS if self.listening else CHECK_EVERY_SECONDS
         return (
-            self._dirty or self._snapshot is None or now - self._checked_at >= CHECK_EVERY_SECONDS
+            self._dirty
+            or self._snapshot is None
+            or self._local_applied < self._local_wanted
+            or now - self._checked_at >= every
         )
 
+    def must_wait(self) -> bool:
+        """Whether a poll should wait for the refresh: none loaded yet, or this process's own
+        change not in it yet."""
+        return self._snapshot is None or self._local_applied < self._local_wanted
+
+    @property
+    def listening(self) -> bool:
+        """Whether edits from other processes are heard at once (PostgreSQL's NOTIFY)."""
+        return self._listener is not None and self._listener.listening
+
+    def _heard_change(self) -> None:
+        self._dirty = True
+        self._start_refresh()
+
     def refresh(self) -> Snapshot:
-        """Check the version and reload if it moved (blocking; raises if the database fails)."""
+        """Check the version and bring the snapshot up to it if it moved, reading only what
+        changed when the change log reaches back far enough (blocking; raises if the
+        database fails). Every playlist the new snapshot needs is compiled before it is
+        published; those expiring within a minute are compiled ahead."""
         self._dirty = False
+        local = self._local_wanted  # committed before the version below is read
         with self._engine.connect() as connection:
             version = read_version(connection)
         self._answered_at = time.monotonic()  # the database is answering: worth waiting for
-        if self._snapshot is None or version != self._snapshot.version:
-            self._snapshot = load_snapshot(self._engine)
+        snapshot = self._snapshot
+        if snapshot is None or version != snapshot.version:
+            started = time.perf_counter()
+            fresh: Snapshot | None = None
+            with Session(self._engine) as session:
+                if snapshot is not None:
+                    fresh = read_changes(session, snapshot, version)
+                incremental = fresh is not None
+                if fresh is None:
+                    fresh = read_snapshot(session, version=version)
+                    self.full_loads += 1
+            loaded = time.perf_counter()
+            fresh.compile_all(datetime.now(UTC), self._poll_after)
+            self.last_refresh = RefreshTimes(
+                incremental=incremental,
+                read_seconds=loaded - started,
+                compile_seconds=time.perf_counter() - loaded,
+            )
+            self._snapshot = snapshot = fresh
+            settle_heap()
+        self._local_applied = max(self._local_applied, local)
+        snapshot.compile_ahead(datetime.now(UTC), COMPILE_AHEAD_SECONDS, self._poll_after)
         self._checked_at = time.monotonic()
-        return self._snapshot
+        return snapshot
 
     def _refresh_in_background(self) -> None:
         try:
@@ -236,6 +308,24 @@ class PlaylistState:
                 logger.warning("playlists refresh recovered")
             self._failure = None
 
+    def warm_up(self) -> None:
+        """Start loading the snapshot and keeping it current in the background, and on
+        PostgreSQL listening for edits (the app's startup calls this)."""
+        self._stopped.clear()
+        if self._listener is None and self._engine.dialect.name == "postgresql":
+            self._listener = ChangeListener(libpq_url(self._engine), self._heard_change)
+            self._listener.start()
+        if self._ticker is None:
+            self._ticker = threading.Thread(target=self._tick, name="playlists-tick", daemon=True)
+            self._ticker.start()
+        if self._snapshot is None:
+            self._start_refresh()
+
+    def _tick(self) -> None:
+        while not self._stopped.wait(TICK_SECONDS):
+            if self.needs_check():
+                self._start_refresh()
+
     def _start_refresh(self) -> "Future[None]":
         with self._start_lock:
             if self._refresh is None or self._refresh.done():
@@ -246,13 +336,20 @@ class PlaylistState:
     async def for_poll(self) -> Snapshot | None:
         """The snapshot to serve now, or None when none was ever loaded (the caller says 503).
 
-        A due refresh is started (one at a time) and waited for briefly: a fresh edit is served
-        at once when the database is well, the last good snapshot when it is not.
+        A due refresh is started (one at a time, in the background). The poll waits for it
+        only when it must (``must_wait``), and then briefly: a fresh edit is served at once
+        when the database is well, the last good snapshot when it is not.
         """
         snapshot = self._snapshot
-        if snapshot is not None and not self.needs_check():
-            return snapshot
         if self.needs_check():
+            self._start_refresh()
+        if snapshot is not None and not self.must_wait():
+            return snapshot
+        # Two rounds at most: a refresh already under way (started by a notification, or at
+        # startup) may have read the version before the change this poll must see.
+        for _round in range(2):
+            if not self.must_wait():
+                break
             refresh = self._start_refresh()
             waited = asyncio.shield(asyncio.wrap_future(refresh))
             while not refresh.done():
@@ -271,6 +368,8 @@ class PlaylistState:
                 step = remaining if answered or snapshot is None else min(remaining, 0.05)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(asyncio.shield(waited), step)
+            if not refresh.done() or self._failure is not None:
+                break  # out of time, or the database failed: serve what there is
         return self._snapshot
 
     @property
@@ -279,7 +378,10 @@ class PlaylistState:
 
     def health(self) -> dict[str, object]:
         """What /readyz reports about the playlists this process serves."""
-        report: dict[str, object] = {"loaded": self._snapshot is not None}
+        report: dict[str, object] = {
+            "loaded": self._snapshot is not None,
+            "listening": self.listening,
+        }
         if self._snapshot is not None and self._checked_at:
             report["checked_seconds_ago"] = round(time.monotonic() - self._checked_at, 1)
         if self._failure is not None:
@@ -288,5 +390,12 @@ class PlaylistState:
 
     def close(self) -> None:
         # Idempotent: an app served twice (a test client and a live server) closes twice.
+        self._stopped.set()
+        if self._ticker is not None:
+            self._ticker.join(timeout=5)
+            self._ticker = None
+        if self._listener is not None:
+            self._listener.stop()
+            self._listener = None
         if event.contains(OrmSession, "after_commit", self._on_commit):
             event.remove(OrmSession, "after_commit", self._on_commit)

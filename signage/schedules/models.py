@@ -186,4 +186,7 @@ class SchedulePublic(BaseModel):
 # What a screen shows depends on these (see signage/core/versioning.py): declared with the
 # model, so every process that writes them, whatever else it imports, bumps the version.
 track_playlist_inputs(Schedule, part=Part.programme)
-track_playlist_inputs(ScheduleCreative, part=Part.programme)
+# A creative added to or taken from a schedule changes that schedule.
+track_playlist_inputs(
+    ScheduleCreative, part=Part.programme, change=lambda link: ("schedules", link.schedule_id)
+)

@@ -9,7 +9,7 @@ throughout; "engine" is SQLAlchemy's.
 """
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -272,9 +272,15 @@ def timing_schedules(
     ]
 
 
-def load_schedules(session: Session) -> list[timing.Schedule]:
-    """Every schedule, as the poll's snapshot holds them."""
-    return timing_schedules(session, schedule_rows(session))
+def load_schedules(session: Session, ids: Collection[str] | None = None) -> list[timing.Schedule]:
+    """Every schedule (or those of ``ids`` still there), as the poll's snapshot holds them."""
+    if ids is None:
+        return timing_schedules(session, schedule_rows(session))
+    wanted = sorted(ids)
+    rows: list[ScheduleRow] = []
+    for start in range(0, len(wanted), _SLICE):
+        rows += schedule_rows(session, col(Schedule.id).in_(wanted[start : start + _SLICE]))
+    return timing_schedules(session, rows)
 
 
 @dataclass(frozen=True)
@@ -291,7 +297,7 @@ def load_creatives(session: Session, ids: Iterable[str]) -> CreativeInputs:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LoadedScreen:
     id: str
     name: str
@@ -300,9 +306,38 @@ class LoadedScreen:
     timing: timing.Screen
 
 
-def load_screens(session: Session, *, screen_id: str | None = None) -> list[LoadedScreen]:
-    """Live screens (not revoked, in a venue not deleted), by id order. Screens of one venue
-    share one `timing.Venue`, so their inputs compare equal cheaply."""
+def load_screens(
+    session: Session,
+    *,
+    screen_id: str | None = None,
+    screen_ids: Collection[str] | None = None,
+    venue_ids: Collection[str] | None = None,
+) -> list[LoadedScreen]:
+    """Live screens (not revoked, in a venue not deleted), by id order: all of them, or only
+    ``screen_id``, or those of ``screen_ids`` and of the venues ``venue_ids`` (what a refresh
+    reads again after an edit). Screens of one venue share one `timing.Venue`, so their
+    inputs compare equal cheaply."""
+    if screen_id is not None:
+        screen_ids = [screen_id]
+    if screen_ids is None and venue_ids is None:
+        return _load_screens(session, None, None)
+    loaded: list[LoadedScreen] = []
+    # In slices: a database takes only so many parameters in one statement.
+    wanted_screens, wanted_venues = sorted(screen_ids or ()), sorted(venue_ids or ())
+    for start in range(0, len(wanted_screens), _SLICE):
+        loaded += _load_screens(session, wanted_screens[start : start + _SLICE], None)
+    for start in range(0, len(wanted_venues), _SLICE):
+        loaded += _load_screens(session, None, wanted_venues[start : start + _SLICE])
+    unique = {s.id: s for s in loaded}
+    return [unique[key] for key in sorted(unique)]
+
+
+_SLICE = 2000
+
+
+def _load_screens(
+    session: Session, screen_ids: list[str] | None, venue_ids: list[str] | None
+) -> list[LoadedScreen]:
     venue_query = venue_columns().where(col(Venue.deleted_at).is_(None))
     screen_query = (
         select_columns(
@@ -317,12 +352,14 @@ def load_screens(session: Session, *, screen_id: str | None = None) -> list[Load
         .where(col(Screen.revoked_at).is_(None), col(Venue.deleted_at).is_(None))
         .order_by(col(Screen.id))
     )
-    if screen_id is not None:
-        screen_query = screen_query.where(col(Screen.id) == screen_id)
+    if screen_ids is not None:
+        screen_query = screen_query.where(col(Screen.id).in_(screen_ids))
         venue_query = venue_query.where(
-            col(Venue.id)
-            == select(col(Screen.venue_id)).where(col(Screen.id) == screen_id).scalar_subquery()
+            col(Venue.id).in_(select(col(Screen.venue_id)).where(col(Screen.id).in_(screen_ids)))
         )
+    if venue_ids is not None:
+        screen_query = screen_query.where(col(Screen.venue_id).in_(venue_ids))
+        venue_query = venue_query.where(col(Venue.id).in_(venue_ids))
     venues = {row[0]: timing_venue_row(row) for row in session.execute(venue_query)}
     loaded: list[LoadedScreen] = []
     for sid, name, venue_id, token_hash, orientation, tags in session.execute(screen_query):

@@ -6,6 +6,7 @@ task writes it every few seconds in a few statements, and once more at shutdown.
 """
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
@@ -15,11 +16,14 @@ import anyio.to_thread
 from fastapi import Depends, Request
 from sqlalchemy import Engine, bindparam, update
 
+from signage.core.db import writer
 from signage.screens.models import Screen
 
 logger = logging.getLogger("signage.screens.seen")
 
 FLUSH_EVERY_SECONDS = 5.0
+FLUSH_SLICE = 1000
+FLUSH_PAUSE_SECONDS = 0.005
 
 
 @dataclass
@@ -87,31 +91,40 @@ class SeenBuffer:
             .where(table.c.id == bindparam("screen_id"))
             .values(playing_creative_id=bindparam("playing"))
         )
-        seen_rows = [{"screen_id": sid, "seen": s.at} for sid, s in pending.items()]
-        player_rows = [
-            {"screen_id": sid, "player_value": s.player}
-            for sid, s in pending.items()
-            if s.player is not None
-        ]
-        playing_rows = [
-            {"screen_id": sid, "playing": s.playing_creative_id}
-            for sid, s in pending.items()
-            if s.reported_playing
-        ]
+        # In short transactions with a pause between them: at 100,000 screens one transaction
+        # held SQLite's write lock for seconds, and every edit queued behind it.
+        items = list(pending.items())
+        written: set[str] = set()
         try:
-            with engine.begin() as connection:
-                connection.execute(seen, seen_rows)
-                if player_rows:
-                    connection.execute(player, player_rows)
-                if playing_rows:
-                    connection.execute(playing, playing_rows)
+            for start in range(0, len(items), FLUSH_SLICE):
+                chunk = items[start : start + FLUSH_SLICE]
+                seen_rows = [{"screen_id": sid, "seen": s.at} for sid, s in chunk]
+                player_rows = [
+                    {"screen_id": sid, "player_value": s.player}
+                    for sid, s in chunk
+                    if s.player is not None
+                ]
+                playing_rows = [
+                    {"screen_id": sid, "playing": s.playing_creative_id}
+                    for sid, s in chunk
+                    if s.reported_playing
+                ]
+                with writer(engine).begin() as connection:
+                    connection.execute(seen, seen_rows)
+                    if player_rows:
+                        connection.execute(player, player_rows)
+                    if playing_rows:
+                        connection.execute(playing, playing_rows)
+                written.update(sid for sid, _ in chunk)
+                if start + FLUSH_SLICE < len(items):
+                    time.sleep(FLUSH_PAUSE_SECONDS)
         except Exception:
             # Keep the reports for the next round rather than lose them to a blip.
             for screen_id, sighting in pending.items():
-                self._pending.setdefault(screen_id, sighting)
+                if screen_id not in written:
+                    self._pending.setdefault(screen_id, sighting)
             logger.exception("could not record what screens reported; will retry")
-            return 0
-        return len(seen_rows)
+        return len(written)
 
 
 async def flush_seen_forever(buffer: SeenBuffer, engine: Engine) -> None:

@@ -185,7 +185,8 @@ def test_screens_with_the_same_venue_configuration_share_one_compiled_playlist(
     ]
     assert [b["screen_id"] for b in bodies] == [s["id"] for s in screens]
     assert len({json.dumps(b["timeline"]) for b in bodies}) == 1
-    assert len(app.state.playlist_state.cached.compiled) == 2  # four pubs alike, one late bar
+    # Four pubs alike, one late bar.
+    assert len(app.state.playlist_state.cached.compiled_groups) == 2
 
 
 def _edits(client: TestClient, world: World, ids: dict[str, str]) -> dict[str, Any]:

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from signage.core.db import create_db_engine
 from signage.core.migrate import upgrade_to_head
+from signage.core.notify import APPLICATION_NAME
 from tests.conftest import SECRET
 from tests.factories import World, png_bytes, schedule_body
 from tests.live import free_port
@@ -119,3 +121,95 @@ def test_edit_through_one_replica_reaches_screens_polling_the_other(
         seen_after = time.monotonic() - edited_at
     assert after.json()["timeline"][0]["items"][0]["creative_id"] == creative["id"]
     assert seen_after < 1.0
+
+
+def _listening(url: str) -> bool:
+    return bool(httpx.get(f"{url}/readyz").json()["playlists"]["listening"])
+
+
+def _ends_at(b: httpx.Client, device: dict[str, str], hour: int | None, limit: float) -> None:
+    """Poll ``b`` until the screen's first segment ends at ``hour`` UTC (None: never)."""
+    started = time.monotonic()
+    while True:
+        first = b.get("/v1/player/playlist", headers=device).json()["timeline"][0]
+        ends = first["ends_at"]
+        if (hour is None and ends is None) or (ends or "").endswith(f"T{hour:02d}:00:00.000Z"):
+            return
+        assert time.monotonic() - started < limit, f"the other replica shows {first}"
+        time.sleep(0.02)
+
+
+def test_replicas_hear_each_edit_at_once_and_listen_again_after_losing_the_connection(
+    two_replicas: tuple[str, str, str],
+) -> None:
+    """While listening, a replica checks the version only every 5 s: each edit reaching the
+    other replica well within a second is NOTIFY's doing."""
+    pg_url, url_a, url_b = two_replicas
+    engine = create_db_engine(pg_url)
+    world = World.build(engine, secret=SECRET)
+    deadline = time.monotonic() + 10
+    while not (_listening(url_a) and _listening(url_b)):
+        assert time.monotonic() < deadline, "the replicas are not listening"
+        time.sleep(0.1)
+    with httpx.Client(base_url=url_a) as a, httpx.Client(base_url=url_b) as b:
+        venue = a.post(
+            "/v1/venues",
+            json={
+                "name": "The Crown",
+                "kind": "pub",
+                "force_id": world.org_id("force_a"),
+                "nation": "england",
+            },
+            headers=world.headers("partner_1"),
+        ).json()
+        screen = a.post(
+            "/v1/screens",
+            json={"venue_id": venue["id"], "name": "Bar"},
+            headers=world.headers("partner_1"),
+        ).json()
+        editor = world.headers("force_a_editor")
+        campaign = a.post("/v1/campaigns", json={"name": "Walk Away"}, headers=editor).json()
+        creative = a.post(
+            "/v1/creatives",
+            data={"campaign_id": campaign["id"], "name": "Poster"},
+            files={"file": ("p.png", png_bytes(), "image/png")},
+            headers=editor,
+        ).json()
+        a.post(f"/v1/creatives/{creative['id']}/approve", headers=world.headers("force_a_approver"))
+        schedule = a.post(
+            "/v1/schedules",
+            json=schedule_body([creative["id"]], windows=ALL_DAY, start_date=None),
+            headers=editor,
+        ).json()
+        device = {"Authorization": f"Bearer {screen['device_token']}"}
+        _ends_at(b, device, None, 2.0)  # on air around the clock
+
+        def shorten(hour: int) -> None:
+            # Each night ends at another hour: another timeline, another ETag.
+            windows = [{**ALL_DAY[0], "start": "06:00", "end": f"{hour:02d}:00"}]
+            edited = a.patch(
+                f"/v1/schedules/{schedule['id']}", json={"windows": windows}, headers=editor
+            )
+            assert edited.status_code == 200, edited.text
+
+        for hour in range(1, 6):
+            shorten(hour)
+            _ends_at(b, device, hour, 1.0)
+        # The listening connections are cut: each replica listens again and hears the next
+        # edit as quickly.
+        with engine.begin() as connection:
+            cut = connection.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE application_name = :name AND datname = current_database()"
+                ),
+                {"name": APPLICATION_NAME},
+            ).scalar()
+        assert cut == 2
+        deadline = time.monotonic() + 10
+        while not (_listening(url_a) and _listening(url_b)):
+            assert time.monotonic() < deadline, "the replicas did not listen again"
+            time.sleep(0.1)
+        shorten(4)
+        _ends_at(b, device, 4, 1.0)
+    engine.dispose()
