@@ -1,13 +1,17 @@
 """The application factory: routers, error handlers, lifespan."""
 
+import contextlib
 import copy
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import anyio
 import anyio.to_thread
 from fastapi import FastAPI
+from sqlalchemy import Engine
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
@@ -21,7 +25,10 @@ from signage.core.errors import install_error_handlers
 from signage.core.health import router as health_router
 from signage.core.jobs import JobScheduler
 from signage.core.limits import RequestLimits
+from signage.core.logs import RequestIds, use_json_logs
+from signage.core.metrics import router as metrics_router
 from signage.core.openapi import document_errors
+from signage.core.threads import run_in_daemon_thread
 from signage.creatives.media_router import router as media_router
 from signage.creatives.router import campaign_router as campaign_deletion_router
 from signage.creatives.router import router as creatives_router
@@ -41,6 +48,7 @@ from signage.schedules.router import router as schedules_router
 from signage.screens.router import router as screens_router
 from signage.screens.router import venue_router as venue_deletion_router
 from signage.screens.seen import SeenBuffer, flush_seen_forever
+from signage.screens.service import screens_online
 from signage.users.router import auth_router
 from signage.users.router import router as users_router
 from signage.venues.router import router as venues_router
@@ -122,10 +130,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.load_caller = load_caller
     app.state.playlist_state = playlist_state
     app.state.seen = seen
+    app.state.scrape_values = lambda: _scrape_values(engine, settings, playlist_state)
     app.state.programmes = Programmes()
     # Made at startup, not on the first upload: a folder that cannot be created fails now.
     app.state.media_store = LocalMediaStore(settings.media_path)
     install_error_handlers(app)
+    if settings.log_format == "json":
+        use_json_logs()
     app.add_middleware(
         RequestLimits,
         body_timeout_seconds=settings.body_timeout_seconds,
@@ -133,8 +144,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_concurrent_uploads=settings.max_concurrent_uploads,
     )
     install_docs(app)
+    # Outermost: every answer carries its request's id, errors and refusals included.
+    app.add_middleware(RequestIds)
     for router in (
         health_router,
+        metrics_router,
         auth_router,
         organisations_router,
         users_router,
@@ -164,6 +178,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if web_player is not None:
         app.mount("/player", web_player, name="web-player")
     return app
+
+
+def _scrape_values(
+    engine: Engine, settings: Settings, state: PlaylistState
+) -> Iterator[tuple[str, str, float]]:
+    """What /metrics reads when scraped, besides the counters."""
+    offline_after = timedelta(seconds=settings.screen_offline_after_seconds)
+    counting = run_in_daemon_thread(lambda: screens_online(engine, offline_after), "metrics")
+    with contextlib.suppress(FutureTimeout):  # a hung database leaves the count out
+        yield (
+            "signage_screens_online",
+            f"Live screens seen in the last {settings.screen_offline_after_seconds} s",
+            float(counting.result(timeout=2.0)),
+        )
+    yield from state.metric_values()
 
 
 def _document_poll(app: FastAPI) -> None:

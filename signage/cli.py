@@ -1,6 +1,7 @@
 """The `signage` command: serve, scheduler, migrate, create-user."""
 
 import os
+import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,6 +12,7 @@ from signage.core import serving
 from signage.core.config import ConfigurationError, get_settings
 from signage.core.db import create_db_engine, session_scope
 from signage.core.errors import Problem
+from signage.core.metrics import MULTIPROCESS_DIR
 from signage.core.migrate import new_revision, upgrade_to_head
 from signage.core.roles import OrganisationKind, Role
 
@@ -69,6 +71,10 @@ def serve(
         os.environ["SIGNAGE_RUN_JOBS"] = "false"
         get_settings.cache_clear()
     _migrate()
+    if workers > 1 and not os.environ.get(MULTIPROCESS_DIR):
+        # Each worker writes its metrics here and /metrics sums them (prometheus-client's
+        # multiprocess mode); a new folder per start, so no dead worker's counts linger.
+        os.environ[MULTIPROCESS_DIR] = tempfile.mkdtemp(prefix="signage-metrics-")
     _run_server(host=host, port=port, workers=workers, access_log=access_log)
 
 

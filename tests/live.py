@@ -112,18 +112,22 @@ def restartable_server(app: Any) -> Iterator[RestartableServer]:
 
 
 @contextmanager
-def signage_serve(cwd: Path, *args: str) -> Iterator[str]:
+def signage_serve(
+    cwd: Path, *args: str, env: dict[str, str] | None = None, output: Path | None = None
+) -> Iterator[str]:
     """`signage serve` as a real subprocess on the embedded default in ``cwd`` (no SIGNAGE_
-    settings from the environment), ready when /readyz says so; its URL."""
+    settings from the environment but those in ``env``), ready when /readyz says so; its URL.
+    What it prints goes to ``output`` if given."""
     command = shutil.which("signage")
     assert command is not None, "the signage console script is not installed"
     port = free_port()
     clean = {k: v for k, v in os.environ.items() if not k.startswith("SIGNAGE_")}
+    sink = output.open("wb") if output is not None else subprocess.PIPE
     process = subprocess.Popen(
         [command, "serve", "--port", str(port), *args],
         cwd=cwd,
-        env=clean,
-        stdout=subprocess.PIPE,
+        env={**clean, **(env or {})},
+        stdout=sink,
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
@@ -142,3 +146,5 @@ def signage_serve(cwd: Path, *args: str) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=20)
+        if output is not None:
+            sink.close()  # type: ignore[union-attr]

@@ -10,6 +10,7 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -68,6 +69,15 @@ class Settings(BaseSettings):
     max_image_pixels: int = Field(default=40_000_000, ge=1)
     poll_after_seconds: int = Field(default=30, ge=5, le=3600)
     screen_offline_after_seconds: int = Field(default=180, ge=30)
+    metrics_token: str | None = Field(
+        default=None,
+        min_length=16,
+        description="When set, GET /metrics asks for it as a bearer token (otherwise open).",
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="json: one JSON object per log line, with the request's id (X-Request-ID).",
+    )
     play_retention_days: int = Field(default=400, ge=1)
     body_timeout_seconds: float = Field(
         default=30,

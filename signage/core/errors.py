@@ -17,6 +17,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
+from signage.core.metrics import DATABASE_ERRORS
+
 logger = logging.getLogger("signage.errors")
 
 PROBLEM_JSON = "application/problem+json"
@@ -198,6 +200,7 @@ async def _on_database_unavailable(_request: Request, exc: Exception) -> Respons
     # The database is down, hung past its timeouts, or (SQLite) held by a writer longer than the
     # lock wait: nothing the client did wrong, and worth retrying shortly.
     logger.warning("database unavailable: %s", str(exc).splitlines()[0])
+    DATABASE_ERRORS.labels("request").inc()
     return problem_response(
         503,
         "The database is busy or unreachable; try again in a few seconds",

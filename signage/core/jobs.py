@@ -26,6 +26,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from signage.core.config import Settings
 from signage.core.db import session_scope
 from signage.core.lease import Lease, lease_for
+from signage.core.metrics import JOB_RUNS
 from signage.core.models import id_field, instant_field
 from signage.core.types import utcnow
 
@@ -108,9 +109,11 @@ def run_job(engine: Engine, settings: Settings, job: Job, *, holder: str) -> Job
             )
             session.add(run)
         logger.info("job %s: %s", job.id, detail)
+        JOB_RUNS.labels(job.id, "ok").inc()
         return run
     except Exception as exc:
         logger.exception("job %s failed", job.id)
+        JOB_RUNS.labels(job.id, "failed").inc()
         run = JobRun(
             job_id=job.id,
             holder=holder,

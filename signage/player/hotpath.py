@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from signage.core.http import accepts_gzip, etag_matches
+from signage.core.metrics import POLLS_BY_STATUS
 from signage.player.playlist import gzip_etag
 from signage.player.state import PlaylistState
 from signage.screens.seen import SeenBuffer
@@ -111,6 +112,7 @@ class PlaylistEndpoint:
 
 
 async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    POLLS_BY_STATUS[status].inc()
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 

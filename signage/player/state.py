@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from signage import timing
 from signage.core.gc_pause import collector_paused, settle_heap
+from signage.core.metrics import COMPILE_SECONDS, DATABASE_ERRORS, REFRESH_SECONDS
 from signage.core.notify import ChangeListener, libpq_url
 from signage.core.threads import run_in_daemon_thread
 from signage.core.versioning import CHANGED, Part, changes_since, read_version
@@ -285,6 +286,9 @@ class PlaylistState:
                 read_seconds=loaded - started,
                 compile_seconds=time.perf_counter() - loaded,
             )
+            kind = "incremental" if incremental else "full"
+            REFRESH_SECONDS.labels(kind).observe(self.last_refresh.read_seconds)
+            COMPILE_SECONDS.observe(self.last_refresh.compile_seconds)
             self._snapshot = snapshot = fresh
             settle_heap()
         self._local_applied = max(self._local_applied, local)
@@ -296,6 +300,7 @@ class PlaylistState:
         try:
             self.refresh()
         except Exception as exc:  # any database failure: keep serving, retry later
+            DATABASE_ERRORS.labels("refresh").inc()
             self._dirty = True
             self._failed_at = time.monotonic()
             if self._failure is None:
@@ -375,6 +380,29 @@ class PlaylistState:
     @property
     def cached(self) -> Snapshot | None:
         return self._snapshot
+
+    def metric_values(self) -> Iterator[tuple[str, str, float]]:
+        """This process's snapshot, for /metrics (scraped from whichever worker answers)."""
+        yield (
+            "signage_playlists_listening",
+            "1 while this process hears edits at once (PostgreSQL NOTIFY)",
+            1.0 if self.listening else 0.0,
+        )
+        snapshot = self._snapshot
+        if snapshot is not None:
+            yield ("signage_snapshot_version", "Playlist version held", float(snapshot.version))
+            yield ("signage_snapshot_screens", "Live screens held", float(len(snapshot.by_id)))
+            yield (
+                "signage_snapshot_playlists",
+                "Distinct compiled playlists held",
+                float(len(snapshot.compiled_groups)),
+            )
+        if self._checked_at:
+            yield (
+                "signage_snapshot_checked_seconds_ago",
+                "Since the version was last checked",
+                time.monotonic() - self._checked_at,
+            )
 
     def health(self) -> dict[str, object]:
         """What /readyz reports about the playlists this process serves."""

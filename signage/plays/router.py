@@ -10,6 +10,7 @@ from signage.core.bounds import Instant
 from signage.core.db import read_session
 from signage.core.deps import CurrentCaller, EngineDep, SessionDep, SettingsDep
 from signage.core.errors import Conflict
+from signage.core.metrics import PLAYS
 from signage.core.tenancy import Caller
 from signage.core.types import utcnow
 from signage.player.auth import CurrentScreen
@@ -58,13 +59,21 @@ def report_plays(
     """
     now = utcnow()
     seen.saw(screen.id, now)  # a screen reporting plays is alive
-    return service.record_plays(
+    result = service.record_plays(
         session,
         screen=screen,
         plays=data.plays,
         now=now,
         retention_days=settings.play_retention_days,
     )
+    for outcome, records in (
+        ("accepted", result.accepted),
+        ("duplicate", result.duplicates),
+        ("rejected", result.rejected),
+    ):
+        if records:
+            PLAYS.labels(outcome).inc(len(records))
+    return result
 
 
 _GROUP_FIELD = {

@@ -17,6 +17,7 @@ from fastapi import Depends, Request
 from sqlalchemy import Engine, bindparam, update
 
 from signage.core.db import writer
+from signage.core.metrics import DATABASE_ERRORS
 from signage.screens.models import Screen
 
 logger = logging.getLogger("signage.screens.seen")
@@ -124,6 +125,7 @@ class SeenBuffer:
                 if screen_id not in written:
                     self._pending.setdefault(screen_id, sighting)
             logger.exception("could not record what screens reported; will retry")
+            DATABASE_ERRORS.labels("reports").inc()
         return len(written)
 
 

@@ -3,8 +3,10 @@
 from datetime import timedelta
 from typing import Any
 
-from sqlmodel import Session, func, select
+from sqlalchemy import Engine
+from sqlmodel import Session, col, func, select
 
+from signage.core.db import read_session
 from signage.core.errors import Conflict, Forbidden, Invalid
 from signage.core.schemas import is_storable
 from signage.core.security import hash_secret, new_device_token
@@ -178,3 +180,19 @@ def delete_venue_for(session: Session, *, caller: Caller, venue_id: str) -> None
     venue.deleted_at = utcnow()
     session.add(venue)
     session.flush()
+
+
+def screens_online(engine: Engine, offline_after: timedelta) -> int:
+    """Live screens seen within ``offline_after`` (as written by the last-seen flush)."""
+    since = utcnow() - offline_after
+    with read_session(engine) as session:
+        return int(
+            session.exec(
+                select(func.count())
+                .select_from(Screen)
+                .where(
+                    col(Screen.revoked_at).is_(None),
+                    col(Screen.last_seen_at) >= since,
+                )
+            ).one()
+        )
