@@ -21,10 +21,12 @@ runtime-packages:
 	fi
 
 # Debian's chromium drives the browser tests (Playwright never downloads a browser here);
-# Debian's nodejs and npm run ical.js (tests/timing/icaljs) over the exported calendars.
+# Debian's nodejs and npm run ical.js (tests/timing/icaljs) over the exported calendars;
+# Debian's nginx fronts two replicas in tests/reliability/test_behind_nginx.py.
 test-packages: runtime-packages
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	[ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
 	command -v node >/dev/null || missing="$$missing nodejs"; \
 	command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \

@@ -29,11 +29,13 @@ from signage.core.logs import RequestIds, use_json_logs
 from signage.core.metrics import router as metrics_router
 from signage.core.openapi import document_errors
 from signage.core.threads import run_in_daemon_thread
+from signage.creatives.media_router import install_media_errors
 from signage.creatives.media_router import router as media_router
 from signage.creatives.router import campaign_router as campaign_deletion_router
 from signage.creatives.router import router as creatives_router
 from signage.jobs import default_jobs
 from signage.media import LocalMediaStore
+from signage.media.object_store import ObjectMediaStore, s3_store
 from signage.organisations.router import router as organisations_router
 from signage.player.hotpath import OPENAPI_PATH as POLL_OPENAPI
 from signage.player.hotpath import PlaylistEndpoint
@@ -133,8 +135,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.scrape_values = lambda: _scrape_values(engine, settings, playlist_state)
     app.state.programmes = Programmes()
     # Made at startup, not on the first upload: a folder that cannot be created fails now.
-    app.state.media_store = LocalMediaStore(settings.media_path)
+    app.state.media_store = (
+        ObjectMediaStore(s3_store(settings.media_url), settings.media_path)
+        if settings.media_url
+        else LocalMediaStore(settings.media_path)
+    )
     install_error_handlers(app)
+    install_media_errors(app)
     if settings.log_format == "json":
         use_json_logs()
     app.add_middleware(

@@ -26,6 +26,7 @@ from signage.core.db import create_db_engine
 from signage.core.migrate import upgrade_to_head
 from tests.factories import World, make_campaign, png_bytes, post_creative, run_ffmpeg
 from tests.live import LiveServer, serve_in_thread
+from tests.seaweed import S3Server, seaweedfs
 
 PG_ADMIN_DSN = os.environ.get("SIGNAGE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
@@ -174,3 +175,10 @@ def mp4_bytes(video_dir: Path) -> bytes:
         str(path),
     )
     return path.read_bytes()
+
+
+@pytest.fixture(scope="session")
+def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """A real S3-compatible store (SeaweedFS), one per test process, with one bucket."""
+    with seaweedfs(tmp_path_factory.mktemp("seaweedfs")) as server:
+        yield server

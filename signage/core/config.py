@@ -69,6 +69,12 @@ class Settings(BaseSettings):
     max_image_pixels: int = Field(default=40_000_000, ge=1)
     poll_after_seconds: int = Field(default=30, ge=5, le=3600)
     screen_offline_after_seconds: int = Field(default=180, ge=30)
+    media_url: str | None = Field(
+        default=None,
+        pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$",
+        description="s3://bucket/prefix: media in an S3-compatible store (AWS_ENDPOINT_URL, "
+        "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION); unset: the local media folder.",
+    )
     metrics_token: str | None = Field(
         default=None,
         min_length=16,

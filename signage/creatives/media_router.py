@@ -7,21 +7,39 @@ which players fetching a video piecewise never need. The content type is the one
 the creatives that use the file, so a blob no creative references is not served.
 """
 
+import logging
 import re
 from dataclasses import dataclass
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from sqlmodel import select
 from starlette.responses import StreamingResponse
 
 from signage.core.deps import SessionDep
-from signage.core.errors import NotFound, Problem
+from signage.core.errors import NotFound, Problem, problem_response
 from signage.core.http import etag_matches, etag_matches_strongly
 from signage.creatives.blobs import MediaStoreDep
 from signage.creatives.models import Creative
 from signage.media import iter_range
+from signage.media.errors import MediaUnavailable
 
 router = APIRouter(tags=["media"])
+logger = logging.getLogger("signage.creatives.media")
+
+
+async def _on_media_unavailable(_request: Request, exc: Exception) -> Response:
+    # The object store is down or refusing: nothing the client did wrong; worth retrying.
+    logger.warning("%s", exc)
+    return problem_response(
+        503,
+        "The media store is not answering; try again in a few seconds",
+        headers={"Retry-After": "5"},
+    )
+
+
+def install_media_errors(app: FastAPI) -> None:
+    app.add_exception_handler(MediaUnavailable, _on_media_unavailable)
+
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")

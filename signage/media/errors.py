@@ -47,3 +47,11 @@ class MediaNotFound(LookupError):
     def __init__(self, sha256: str) -> None:
         super().__init__(f"No stored media with sha256 {sha256}.")
         self.sha256 = sha256
+
+
+class MediaUnavailable(RuntimeError):
+    """The media store does not answer or refuses (HTTP 503: try again shortly)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"The media store is unavailable: {reason}")
+        self.reason = reason
