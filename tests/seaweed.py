@@ -81,6 +81,9 @@ def seaweedfs(directory: Path) -> Iterator[S3Server]:
         f"-s3.port={ports['s3']}",
         f"-s3.port.grpc={grpc['s3']}",
         f"-s3.config={config}",
+        # Fixed ports by default: two stores side by side (one per test worker) would clash.
+        "-s3.port.iceberg=0",
+        "-s3.port.lance=0",
     ]
     log = (directory / "weed.log").open("wb")
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=os.environ)

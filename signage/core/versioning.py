@@ -164,7 +164,9 @@ def changes_since(connection: Connection, version: int, upto: int) -> set[Change
     """The rows changed after ``version`` up to ``upto``, or None when the log no longer
     reaches back that far (then everything must be read again)."""
     log = PlaylistChange.__table__  # type: ignore[attr-defined]
-    if upto <= version:
+    if upto < version:
+        return None  # the counter went back (a restored backup): nothing here can be trusted
+    if upto == version:
         return set()
     oldest = connection.execute(select(func.min(log.c.version))).scalar()
     if oldest is None or int(oldest) > version + 1:

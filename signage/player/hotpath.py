@@ -40,6 +40,7 @@ _UNAUTHORIZED = _problem(
     401, "Unauthorized", "Device token is missing, invalid, rotated or revoked"
 )
 _NOT_ALLOWED = _problem(405, "Method Not Allowed", "Use GET")
+_NOT_ALLOWED[1].append((b"allow", b"GET, HEAD"))  # RFC 9110 15.5.6: a 405 says what is
 _UNAVAILABLE = _problem(
     503, "Service Unavailable", "Playlists are not loaded yet (the database is not answering)"
 )

@@ -290,7 +290,10 @@ class PlaylistState:
             REFRESH_SECONDS.labels(kind).observe(self.last_refresh.read_seconds)
             COMPILE_SECONDS.observe(self.last_refresh.compile_seconds)
             self._snapshot = snapshot = fresh
-            settle_heap()
+            if not incremental:
+                # A full load made the fleet's objects anew; an incremental one made a few,
+                # which the young generations handle.
+                settle_heap()
         self._local_applied = max(self._local_applied, local)
         snapshot.compile_ahead(datetime.now(UTC), COMPILE_AHEAD_SECONDS, self._poll_after)
         self._checked_at = time.monotonic()
