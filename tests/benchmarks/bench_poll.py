@@ -192,7 +192,7 @@ def edit_one_schedule(url: str, *, one_venue: bool) -> None:
 
 
 def start_server(
-    env: dict[str, str], app: str, port: int, *, factory: bool
+    env: dict[str, str], app: str, port: int, *, factory: bool, workers: int = 1
 ) -> subprocess.Popen[bytes]:
     command = [
         sys.executable,
@@ -202,7 +202,7 @@ def start_server(
         "--port",
         str(port),
         "--workers",
-        "1",
+        str(workers),
         "--loop",
         "uvloop",
         "--http",
@@ -238,10 +238,17 @@ def wait_until_loaded(port: int) -> float:
 
 
 def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    """Resident memory of the server: the process and, with --workers N, its workers."""
+    total = 0.0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        for line in Path(f"/proc/{current}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) / 1024
+        for task in Path(f"/proc/{current}/task").iterdir():
+            pending += [int(child) for child in (task / "children").read_text().split()]
+    return total
 
 
 def wrk(
@@ -367,6 +374,9 @@ def main() -> None:
     parser.add_argument("--schedules", type=int, default=200)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--metrics", action="store_true", help="print the refresh metrics")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="uvicorn workers, for ours and the bare app"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("needs wrk: apt-get install wrk")
@@ -386,7 +396,7 @@ def main() -> None:
         "SIGNAGE_DATA_DIR": str(work),
     }
     started = time.perf_counter()
-    server = start_server(env, "signage.app:create_app", 8701, factory=True)
+    server = start_server(env, "signage.app:create_app", 8701, factory=True, workers=args.workers)
     try:
         # Cold start: from starting the server until every screen's first poll is served
         # (the fleet read and every playlist compiled meanwhile; 503s are retried).
@@ -448,7 +458,9 @@ def main() -> None:
         server.send_signal(signal.SIGINT)
         server.wait(timeout=30)
     bare_env = {**os.environ, "SIGNAGE_BENCH_BODY_BYTES": str(body_bytes)}
-    bare = start_server(bare_env, "tests.benchmarks.bare_app:app", 8702, factory=False)
+    bare = start_server(
+        bare_env, "tests.benchmarks.bare_app:app", 8702, factory=False, workers=args.workers
+    )
     try:
         bare_tokens = work / "bare.txt"
         bare_tokens.write_text("".join(f'{t} "bare-etag"\n' for t in tokens))
