@@ -1,9 +1,9 @@
 """The poll's in-memory state: who the screens are and what each should show, per process.
 
-A `Snapshot` holds every live screen (by token hash), the schedules (indexed by target) and the
-creatives, loaded in a few queries whenever the database's playlist version moves. Compiled
-playlists are shared by screens with the same inputs (same venue, orientation, tags and
-candidate schedules) and rendered per screen once; a poll is then dictionary lookups.
+A `Snapshot` (signage/player/snapshot.py) holds every live screen (by token hash), the
+schedules and the creatives. It is read whole at start, then kept current by reading only the
+rows the change log names since its version (`read_changes`); `PlaylistState` decides when,
+on a thread of its own, so a poll is dictionary lookups and a splice of precompiled bytes.
 """
 
 import asyncio
