@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from signage.audit.router import router as audit_router
 from signage.auth.callers import load_caller
 from signage.campaigns.router import router as campaigns_router
 from signage.console.docs import install_docs
@@ -37,6 +38,8 @@ from signage.jobs import default_jobs
 from signage.media import LocalMediaStore
 from signage.media.object_store import ObjectMediaStore, s3_store
 from signage.organisations.router import router as organisations_router
+from signage.player.events import EVENTS_PATH, EventHub, EventsEndpoint
+from signage.player.events import OPENAPI_PATH as EVENTS_OPENAPI
 from signage.player.hotpath import OPENAPI_PATH as POLL_OPENAPI
 from signage.player.hotpath import PlaylistEndpoint
 from signage.player.poll_schema import PLAYLIST_SCHEMA, PLAYLIST_SCHEMA_NAME
@@ -51,6 +54,8 @@ from signage.screens.router import router as screens_router
 from signage.screens.router import venue_router as venue_deletion_router
 from signage.screens.seen import SeenBuffer, flush_seen_forever
 from signage.screens.service import screens_online
+from signage.takeovers.delivery import DeliveryLog, flush_deliveries_forever
+from signage.takeovers.router import router as takeovers_router
 from signage.users.router import auth_router
 from signage.users.router import router as users_router
 from signage.venues.router import router as venues_router
@@ -91,6 +96,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     playlist_state = PlaylistState(engine, poll_after_seconds=settings.poll_after_seconds)
     seen = SeenBuffer()
+    deliveries = DeliveryLog()
+    hub = EventHub(deliveries, max_streams=settings.events_max_streams)
+    playlist_state.on_publish.append(hub.published)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -108,12 +116,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             async with anyio.create_task_group() as tasks:
                 tasks.start_soon(flush_seen_forever, seen, engine)
+                tasks.start_soon(flush_deliveries_forever, deliveries, engine)
                 yield
                 tasks.cancel_scope.cancel()
         finally:
             if jobs is not None:
                 await anyio.to_thread.run_sync(jobs.shutdown)
         await anyio.to_thread.run_sync(seen.flush, engine)
+        await anyio.to_thread.run_sync(deliveries.flush, engine)
         playlist_state.close()
         engine.dispose()
 
@@ -132,6 +142,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.load_caller = load_caller
     app.state.playlist_state = playlist_state
     app.state.seen = seen
+    app.state.deliveries = deliveries
+    app.state.event_hub = hub
     app.state.scrape_values = lambda: _scrape_values(engine, settings, playlist_state)
     app.state.programmes = Programmes()
     # Made at startup, not on the first upload: a folder that cannot be created fails now.
@@ -167,6 +179,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         campaigns_router,
         campaign_deletion_router,
         schedules_router,
+        takeovers_router,
+        audit_router,
         creatives_router,
         media_router,
         plays_router,
@@ -175,7 +189,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     install_console(app)
     # The poll bypasses FastAPI (see signage/player/hotpath.py), so it is described by hand.
-    poll = PlaylistEndpoint(playlist_state, seen, settings.poll_after_seconds)
+    poll = PlaylistEndpoint(playlist_state, seen, settings.poll_after_seconds, deliveries)
+    events = EventsEndpoint(
+        playlist_state,
+        hub,
+        heartbeat_seconds=settings.events_heartbeat_seconds,
+        lifetime_seconds=settings.events_lifetime_seconds,
+    )
+    app.router.routes.insert(0, Route(EVENTS_PATH, events, methods=["GET"]))
     # Routed too, for the record (the OpenAPI document, url_for); SignageApp answers first.
     app.router.routes.insert(0, Route(POLL_PATH, poll, methods=["GET", "HEAD"]))
     app.poll = poll
@@ -210,6 +231,7 @@ def _document_poll(app: FastAPI) -> None:
             schema = generate()
             # A copy: document_errors fills in responses, and the module's dict is shared.
             schema["paths"]["/v1/player/playlist"] = copy.deepcopy(POLL_OPENAPI)
+            schema["paths"][EVENTS_PATH] = copy.deepcopy(EVENTS_OPENAPI)
             components = schema.setdefault("components", {})
             components.setdefault("securitySchemes", {}).setdefault(
                 "DeviceToken", {"type": "http", "scheme": "bearer"}

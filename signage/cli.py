@@ -90,6 +90,9 @@ def _run_server(*, host: str, port: int, workers: int, access_log: bool) -> None
         http=serving.PROTOCOL,  # httptools with bounded headers
         access_log=access_log,
         proxy_headers=True,
+        # Screens' event streams never finish by themselves: at shutdown they are cut after
+        # this long (the screens reconnect, to another replica if there is one).
+        timeout_graceful_shutdown=3,
     )
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
+from signage.audit.models import AuditEntry
 from signage.campaigns.models import Campaign
 from signage.core.jobs import JobRun
 from signage.core.models import created_at_field, fk_field, instant_field
@@ -20,6 +21,7 @@ from signage.plays.models import Play, PlayNightly, PlayTally
 from signage.schedules.models import Schedule, ScheduleCreative
 from signage.screens.models import Screen
 from signage.screens.outages import ScreenOutage
+from signage.takeovers.models import Takeover, TakeoverCreative, TakeoverDelivery
 from signage.users.models import RevokedToken, User
 from signage.venues.models import Venue
 
@@ -42,6 +44,7 @@ class ConsoleSession(SQLModel, table=True):
 
 
 __all__ = [
+    "AuditEntry",
     "ConsoleSession",
     "Campaign",
     "Creative",
@@ -59,6 +62,9 @@ __all__ = [
     "ScreenOutage",
     "PlaylistChange",
     "StateVersion",
+    "Takeover",
+    "TakeoverCreative",
+    "TakeoverDelivery",
     "ThrottleCounter",
     "User",
     "Venue",

@@ -35,7 +35,13 @@ def free_port() -> int:
 def serve_in_thread(app: FastAPI) -> Iterator[LiveServer]:
     port = free_port()
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", http=PROTOCOL
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        http=PROTOCOL,
+        timeout_graceful_shutdown=2,  # event streams do not end by themselves
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -78,6 +84,7 @@ class RestartableServer:
                 lifespan="off",  # the TestClient fixture already ran the app's lifespan
                 interface="asgi3",
                 http=PROTOCOL,
+                timeout_graceful_shutdown=2,
             )
             server = uvicorn.Server(config)
             thread = threading.Thread(target=server.run, daemon=True)

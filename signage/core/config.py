@@ -69,6 +69,12 @@ class Settings(BaseSettings):
     max_image_pixels: int = Field(default=40_000_000, ge=1)
     poll_after_seconds: int = Field(default=30, ge=5, le=3600)
     screen_offline_after_seconds: int = Field(default=180, ge=30)
+    # The events stream (signage/player/events.py): a comment this often keeps proxies from
+    # closing it; each stream ends after its lifetime (the screen reconnects, which spreads
+    # screens over replicas again); streams beyond the maximum are refused with a 503.
+    events_heartbeat_seconds: float = Field(default=15.0, ge=0.05, le=300)
+    events_lifetime_seconds: float = Field(default=3600.0, ge=1, le=86400)
+    events_max_streams: int = Field(default=50_000, ge=1, le=1_000_000)
     media_url: str | None = Field(
         default=None,
         pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$",

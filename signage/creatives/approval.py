@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, func, select
 
+from signage.audit.service import record as audit
 from signage.campaigns.models import Campaign
 from signage.core.errors import Conflict, Forbidden
 from signage.core.roles import Role
@@ -54,6 +55,15 @@ def approve_for(session: Session, *, caller: Caller, creative_id: str) -> Creati
     creative.updated_at = utcnow()
     session.add(creative)
     record(session, creative=creative, action=CreativeAction.approved, caller=caller)
+    audit(
+        session,
+        caller=caller,
+        action="creative.approved",
+        object_kind="creative",
+        object_id=creative.id,
+        organisation_id=creative.organisation_id,
+        detail={"name": creative.name},
+    )
     session.flush()
     return creative
 
@@ -68,6 +78,15 @@ def reject_for(session: Session, *, caller: Caller, creative_id: str, reason: st
     creative.updated_at = utcnow()
     session.add(creative)
     record(session, creative=creative, action=CreativeAction.rejected, caller=caller, reason=reason)
+    audit(
+        session,
+        caller=caller,
+        action="creative.rejected",
+        object_kind="creative",
+        object_id=creative.id,
+        organisation_id=creative.organisation_id,
+        detail={"name": creative.name, "reason": reason},
+    )
     session.flush()
     return creative
 

@@ -16,6 +16,7 @@ from signage.core.metrics import POLLS_BY_STATUS
 from signage.player.playlist import gzip_etag
 from signage.player.state import PlaylistState
 from signage.screens.seen import SeenBuffer
+from signage.takeovers.delivery import DeliveryLog
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -48,9 +49,16 @@ _UNAVAILABLE[1].append((b"retry-after", b"5"))
 
 
 class PlaylistEndpoint:
-    def __init__(self, state: PlaylistState, seen: SeenBuffer, poll_after_seconds: int) -> None:
+    def __init__(
+        self,
+        state: PlaylistState,
+        seen: SeenBuffer,
+        poll_after_seconds: int,
+        deliveries: DeliveryLog | None = None,
+    ) -> None:
         self._state = state
         self._seen = seen
+        self._deliveries = deliveries
         self._poll_after = poll_after_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -84,6 +92,8 @@ class PlaylistEndpoint:
         now = datetime.now(UTC)
         self._seen.saw(screen.id, now)
         compiled, etag = snapshot.playlist_for(screen, now=now, poll_after=self._poll_after)
+        if compiled.takeovers and self._deliveries is not None:
+            self._deliveries.fetched(compiled.takeovers, screen.id, now)
         zipped = bool(accept_encoding) and accepts_gzip(accept_encoding)
         plain_etag = etag
         if zipped:

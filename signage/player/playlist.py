@@ -13,6 +13,7 @@ from typing import Any
 
 from signage import timing
 from signage.player.gzip_body import SplicedGzip
+from signage.takeovers.timing_inputs import PREFIX as TAKEOVER_PREFIX
 
 # The engine looks this far around "now": back to find where the current segment began, ahead
 # to cover the contract's 24 h after the current segment ends.
@@ -58,6 +59,8 @@ class CompiledPlaylist:
     valid_until: datetime
     compiled_at: datetime
     tail_digest: bytes
+    # The takeovers (by id) on air in this body, for their delivery report.
+    takeovers: tuple[str, ...] = ()
 
     @cached_property
     def gzip(self) -> SplicedGzip:
@@ -147,4 +150,16 @@ def compile_playlist(
         valid_until=valid_until,
         compiled_at=now,
         tail_digest=hashlib.sha256(tail).digest(),
+        takeovers=_takeovers_on_air(inputs, now, used),
     )
+
+
+def _takeovers_on_air(inputs: PlaylistInputs, now: datetime, used: set[str]) -> tuple[str, ...]:
+    found: list[str] = []
+    for schedule in inputs.schedules:
+        if schedule.priority != timing.TAKEOVER_PRIORITY:
+            continue
+        on_air = any(starts <= now < ends for starts, ends in schedule.spans)
+        if on_air and not used.isdisjoint(schedule.creative_ids):
+            found.append(schedule.id.removeprefix(TAKEOVER_PREFIX))
+    return tuple(found)

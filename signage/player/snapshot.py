@@ -133,6 +133,9 @@ class Snapshot:
     groups: dict[Profile, Group] = field(default_factory=dict)
     # Each profile's own screen, to resolve its targeting with (see `_member`).
     members: dict[Profile, timing.Screen] = field(default_factory=dict)
+    # The screens read again to make this snapshot from the one before (None: all of them,
+    # a snapshot read from scratch), for the events stream's Last-Event-ID.
+    touched: frozenset[str] | None = None
 
     @property
     def creatives(self) -> Mapping[str, timing.Creative]:
@@ -353,6 +356,7 @@ def _updated(
             if screen_id not in again:
                 again[screen_id] = ScreenEntryInput(entry.id, entry.engine, entry.token_hash)
     fresh_profiles: set[Profile] = set()
+    snapshot.touched = frozenset(again)
     if again:
         _apply_screens(snapshot, old, again, fresh_profiles)
     # Group keys in use now, so that equal inputs share one group, new or reused.

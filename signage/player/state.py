@@ -11,7 +11,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,6 +33,8 @@ from signage.schedules.timing_inputs import (
     load_schedules,
     load_screens,
 )
+from signage.takeovers.timing_inputs import load_takeovers
+from signage.takeovers.timing_inputs import schedule_id as takeover_schedule_id
 
 CHECK_EVERY_SECONDS = 0.5
 # How often the ticker asks whether a check is due.
@@ -94,7 +96,7 @@ class Programmes:
 
 
 def _programme(session: Session) -> Programme:
-    schedules = load_schedules(session)
+    schedules = [*load_schedules(session), *load_takeovers(session, datetime.now(UTC))]
     used = load_creatives(session, (c for s in schedules for c in s.creative_ids))
     return Programme({s.id: s for s in schedules}, used.creatives, used.media)
 
@@ -136,7 +138,7 @@ def load_snapshot(engine: Engine) -> Snapshot:
 # kind decides which schedules count; a campaign) means reading the whole programme again,
 # still without the screens.
 _ESTATE_ROWS = {"screens", "venues"}
-_PROGRAMME_ROWS = {"schedules", "creatives"}
+_PROGRAMME_ROWS = {"schedules", "creatives", "takeovers"}
 
 
 def read_changes(session: Session, old: Snapshot, version: int) -> Snapshot | None:
@@ -170,17 +172,25 @@ def read_changes(session: Session, old: Snapshot, version: int) -> Snapshot | No
                 old.programme,
                 by_kind.get("schedules", set()),
                 by_kind.get("creatives", set()),
+                by_kind.get("takeovers", set()),
             )
         return old.updated(version, screens=screens, programme=programme)
 
 
 def _programme_changed(
-    session: Session, old: Programme, schedule_ids: set[str], creative_ids: set[str]
+    session: Session,
+    old: Programme,
+    schedule_ids: set[str],
+    creative_ids: set[str],
+    takeover_ids: set[str],
 ) -> Programme:
     schedules = dict(old.schedules)
-    for schedule_id in schedule_ids:
+    for schedule_id in [*schedule_ids, *(takeover_schedule_id(t) for t in takeover_ids)]:
         schedules.pop(schedule_id, None)  # unless read again: deleted
     schedules.update((s.id, s) for s in load_schedules(session, schedule_ids))
+    if takeover_ids:
+        found = load_takeovers(session, datetime.now(UTC), takeover_ids)
+        schedules.update((s.id, s) for s in found)
     wanted = {c for s in schedules.values() for c in s.creative_ids}
     creatives = {c: v for c, v in old.creatives.items() if c in wanted and c not in creative_ids}
     media = {c: v for c, v in old.media.items() if c in creatives}
@@ -223,6 +233,8 @@ class PlaylistState:
         self._listener: ChangeListener | None = None
         self._ticker: threading.Thread | None = None
         self._stopped = threading.Event()
+        # Called on the refresh's thread with the snapshot before and the one now served.
+        self.on_publish: list[Callable[[Snapshot | None, Snapshot], None]] = []
         event.listen(OrmSession, "after_commit", self._on_commit)
 
     def _on_commit(self, session: OrmSession) -> None:
@@ -289,7 +301,13 @@ class PlaylistState:
             kind = "incremental" if incremental else "full"
             REFRESH_SECONDS.labels(kind).observe(self.last_refresh.read_seconds)
             COMPILE_SECONDS.observe(self.last_refresh.compile_seconds)
-            self._snapshot = snapshot = fresh
+            previous, self._snapshot = self._snapshot, fresh
+            snapshot = fresh
+            for listener in self.on_publish:
+                try:
+                    listener(previous, fresh)
+                except Exception:  # a listener's failure must not stop the refreshes
+                    logger.exception("a playlist listener failed")
             if not incremental:
                 # A full load made the fleet's objects anew; an incremental one made a few,
                 # which the young generations handle.

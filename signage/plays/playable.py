@@ -5,8 +5,8 @@ included, and so put its venue into that force's reports. The rule, kept simple 
 
 - the creative is approved now, or was approved when the play started (its history says so:
   a screen that played it offline may report after the approval was withdrawn); and
-- some schedule that targets this screen now lists it, with the same targeting the poll
-  uses (a force's schedules reach only its own area).
+- some schedule (or takeover that could show) that targets this screen now lists it, with
+  the same targeting the poll uses (a force's schedules reach only its own area).
 
 It does not replay the timeline (windows, dates, priorities): a screen that could show a
 creative at all may report it at any hour without harming anyone else's figures. A play of a
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select as select_columns
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from signage import timing
 from signage.core.roles import OrganisationKind
@@ -33,6 +33,7 @@ from signage.schedules.timing_inputs import (
     timing_venue,
 )
 from signage.screens.models import Screen
+from signage.takeovers.models import Takeover, TakeoverCreative
 from signage.venues.models import Venue
 
 # The events that set a creative's status: approved, or back to pending or rejected.
@@ -95,14 +96,30 @@ def _targeted(session: Session, screen: Screen, creatives: dict[str, Creative]) 
     # hundreds of schedules of a few targets is common, and SQLite hands the GIL over for
     # every row fetched, so under load (a reach computing beside it) rows cost far more than
     # their reading.
-    rows = session.execute(
+    rows = list(
+        session.execute(
+            select_columns(
+                col(Schedule.organisation_id),
+                json_text(col(Schedule.target)),
+                col(ScheduleCreative.creative_id),
+            )
+            .join(ScheduleCreative, col(ScheduleCreative.schedule_id) == col(Schedule.id))
+            .where(col(ScheduleCreative.creative_id).in_(list(creatives)))
+            .distinct()
+        ).all()
+    )
+    # A takeover's creatives too, once it could show (confirmed, or started by breaking glass).
+    rows += session.execute(
         select_columns(
-            col(Schedule.organisation_id),
-            json_text(col(Schedule.target)),
-            col(ScheduleCreative.creative_id),
+            col(Takeover.organisation_id),
+            json_text(col(Takeover.target)),
+            col(TakeoverCreative.creative_id),
         )
-        .join(ScheduleCreative, col(ScheduleCreative.schedule_id) == col(Schedule.id))
-        .where(col(ScheduleCreative.creative_id).in_(list(creatives)))
+        .join(TakeoverCreative, col(TakeoverCreative.takeover_id) == col(Takeover.id))
+        .where(
+            col(TakeoverCreative.creative_id).in_(list(creatives)),
+            or_(col(Takeover.break_glass).is_(True), col(Takeover.confirmed_at).is_not(None)),
+        )
         .distinct()
     ).all()
     owners = _owner_kinds(session, {owner_id for owner_id, _, _ in rows})

@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, delete, func, select
 
+from signage.audit.service import record as audit
 from signage.campaigns.models import edits_campaigns
 from signage.core.errors import Forbidden, Invalid
 from signage.core.roles import OrganisationKind
@@ -39,7 +40,7 @@ def _check_creatives(session: Session, *, caller: Caller, creative_ids: list[str
         raise Invalid(f"creative_ids: {missing[0]} is not a creative of your organisation")
 
 
-def _check_reach(session: Session, *, caller: Caller, target: TargetIn) -> None:
+def check_reach(session: Session, *, caller: Caller, target: TargetIn) -> None:
     """A force reaches the venues in its own area; national reaches every venue."""
     forces = set(
         session.exec(
@@ -114,7 +115,7 @@ def check_for(session: Session, *, caller: Caller, data: ScheduleCreate) -> None
     creatives, their reach), checked without saving: the console's "Check reach"."""
     _require_editor(caller)
     _check_creatives(session, caller=caller, creative_ids=data.creative_ids)
-    _check_reach(session, caller=caller, target=data.target)
+    check_reach(session, caller=caller, target=data.target)
 
 
 def create_for(session: Session, *, caller: Caller, data: ScheduleCreate) -> Schedule:
@@ -129,8 +130,23 @@ def create_for(session: Session, *, caller: Caller, data: ScheduleCreate) -> Sch
     session.add(schedule)
     session.flush()
     _set_creatives(session, schedule, data.creative_ids)
+    _audit(session, caller, schedule, "schedule.created", {"name": schedule.name})
     session.flush()
     return schedule
+
+
+def _audit(
+    session: Session, caller: Caller, schedule: Schedule, action: str, detail: dict[str, Any]
+) -> None:
+    audit(
+        session,
+        caller=caller,
+        action=action,
+        object_kind="schedule",
+        object_id=schedule.id,
+        organisation_id=schedule.organisation_id,
+        detail=detail,
+    )
 
 
 def list_for(
@@ -166,7 +182,7 @@ def update_for(
         _check_creatives(session, caller=caller, creative_ids=data.creative_ids)
         _set_creatives(session, schedule, data.creative_ids)
     if data.target is not None:
-        _check_reach(session, caller=caller, target=data.target)
+        check_reach(session, caller=caller, target=data.target)
     for field in ("name", "priority", "weight", "target", "windows"):
         if field in changes:
             setattr(schedule, field, changes[field])
@@ -179,6 +195,13 @@ def update_for(
     schedule.updated_at = utcnow()
     schedule.revision += 1
     session.add(schedule)
+    _audit(
+        session,
+        caller,
+        schedule,
+        "schedule.updated",
+        {"name": schedule.name, "fields": sorted(changes)},
+    )
     session.flush()
     return schedule
 
@@ -188,5 +211,6 @@ def delete_for(session: Session, *, caller: Caller, schedule_id: str) -> None:
     session.execute(
         delete(ScheduleCreative).where(col(ScheduleCreative.schedule_id) == schedule.id)
     )
+    _audit(session, caller, schedule, "schedule.deleted", {"name": schedule.name})
     session.delete(schedule)
     session.flush()

@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
+from signage.audit.service import record as audit
 from signage.core.db import read_session
 from signage.core.errors import Conflict, Forbidden, Invalid
 from signage.core.schemas import is_storable
@@ -100,6 +101,7 @@ def create_for(session: Session, *, caller: Caller, data: ScreenCreate) -> tuple
     )
     token = issue_token(screen)
     session.add(screen)
+    _audit(session, caller, screen, "screen.created")
     session.flush()
     return screen, token
 
@@ -141,6 +143,7 @@ def rotate_token_for(session: Session, *, caller: Caller, screen_id: str) -> tup
     screen = get_for(session, caller=caller, screen_id=screen_id, write=True)
     token = issue_token(screen)
     session.add(screen)
+    _audit(session, caller, screen, "screen.token_rotated")
     session.flush()
     return screen, token
 
@@ -151,7 +154,22 @@ def revoke_for(session: Session, *, caller: Caller, screen_id: str) -> None:
     screen.revoked_at = utcnow()
     screen.token_hash = None
     session.add(screen)
+    _audit(session, caller, screen, "screen.revoked")
     session.flush()
+
+
+def _audit(session: Session, caller: Caller, screen: Screen, action: str) -> None:
+    venue = session.get(Venue, screen.venue_id)
+    audit(
+        session,
+        caller=caller,
+        action=action,
+        object_kind="screen",
+        object_id=screen.id,
+        # The partner's log, whose screen it is.
+        organisation_id=venue.organisation_id if venue else caller.organisation_id,
+        detail={"name": screen.name, "venue_id": screen.venue_id},
+    )
 
 
 def screen_for_token(session: Session, token: str) -> Screen | None:

@@ -20,6 +20,7 @@ from signage.timing.model import (
     BANK_HOLIDAY_EVE,
     DAY_SELECTORS,
     NATIONS,
+    TAKEOVER_PRIORITY,
     WEEKDAYS,
     Creative,
     FixedTime,
@@ -48,6 +49,7 @@ from signage.timing.timeline import build_timeline, eligible_creatives, playlist
 from signage.timing.windows import on_air_intervals, window_intervals
 
 __all__ = [
+    "TAKEOVER_PRIORITY",
     "BANK_HOLIDAY",
     "BANK_HOLIDAY_EVE",
     "DAY_SELECTORS",

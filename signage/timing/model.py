@@ -128,9 +128,20 @@ class Target:
         )
 
 
+# A takeover (signage/takeovers) plays as a schedule of this priority: above any a schedule
+# may have (0 to 100), so it outranks every schedule for its screens while it lasts.
+TAKEOVER_PRIORITY = 1000
+
+Span = tuple[datetime, datetime]
+
+
 @dataclass(frozen=True, slots=True)
 class Schedule:
-    """A schedule as the engine sees it; dates name nights by their start date."""
+    """A schedule as the engine sees it; dates name nights by their start date.
+
+    ``spans`` are absolute UTC instants (half-open), for a takeover: when given they are when
+    it is on air, instead of nightly windows and dates.
+    """
 
     id: str
     creative_ids: tuple[str, ...]
@@ -141,9 +152,10 @@ class Schedule:
     start_date: date | None = None
     end_date: date | None = None
     exclude_dates: frozenset[date] = frozenset()
+    spans: tuple[Span, ...] = ()
 
     def __post_init__(self) -> None:
-        if not 0 <= self.priority <= 100:
+        if not (0 <= self.priority <= 100 or self.priority == TAKEOVER_PRIORITY):
             raise ValueError("priority must be between 0 and 100")
         if not 1 <= self.weight <= 100:
             raise ValueError("weight must be between 1 and 100")

@@ -15,6 +15,7 @@ from signage.timing.windows import (
     NightlyIntervals,
     nightly_intervals,
     schedule_intervals,
+    span_intervals,
 )
 
 
@@ -61,7 +62,15 @@ def _entries(
     # Schedules often share their windows: resolve each distinct set once per call.
     by_windows: dict[tuple[Window, ...], NightlyIntervals] = {}
     for schedule in sorted(schedules, key=lambda s: s.id):
-        if not schedule.windows or not targets(schedule.target, screen):
+        if not targets(schedule.target, screen):
+            continue
+        if schedule.spans:
+            intervals = span_intervals(schedule.spans, start, end)
+            eligible = eligible_creatives(schedule, creatives, screen)
+            if intervals and eligible:
+                entries.append(_entry(schedule, eligible, intervals))
+            continue
+        if not schedule.windows:
             continue
         nightly = by_windows.get(schedule.windows)
         if nightly is None:
@@ -75,14 +84,18 @@ def _entries(
         eligible = eligible_creatives(schedule, creatives, screen)
         if not eligible:
             continue
-        static = True
-        for c in eligible:
-            if c.valid_from is not None or c.valid_until is not None:
-                static = False
-                break
-        items = tuple([Item(c.id, c.duration_ms) for c in eligible]) if static else None
-        entries.append(_Entry(schedule, eligible, items, intervals))
+        entries.append(_entry(schedule, eligible, intervals))
     return entries
+
+
+def _entry(schedule: Schedule, eligible: tuple[Creative, ...], intervals: list[Interval]) -> _Entry:
+    static = True
+    for c in eligible:
+        if c.valid_from is not None or c.valid_until is not None:
+            static = False
+            break
+    items = tuple([Item(c.id, c.duration_ms) for c in eligible]) if static else None
+    return _Entry(schedule, eligible, items, intervals)
 
 
 def build_timeline(

@@ -18,6 +18,7 @@ Choices where the contract leaves room, all pinned by tests:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -158,6 +159,19 @@ def schedule_intervals(schedule: Schedule, nightly: NightlyIntervals) -> list[In
     return merge_intervals(found) if len(found) > 1 else found
 
 
+def span_intervals(
+    spans: Iterable[tuple[datetime, datetime]], start: datetime, end: datetime
+) -> list[Interval]:
+    """Absolute spans (a takeover's) clipped to [start, end), merged and sorted, in UTC."""
+    clipped = [
+        (max(s.astimezone(UTC), start), min(e.astimezone(UTC), end))
+        for s, e in spans
+        if s < end and e > start
+    ]
+    clipped = [(s, e) for s, e in clipped if s < e]
+    return merge_intervals(clipped) if len(clipped) > 1 else clipped
+
+
 def on_air_intervals(
     *, schedule: Schedule, venue: Venue, start: datetime, end: datetime
 ) -> list[Interval]:
@@ -166,7 +180,11 @@ def on_air_intervals(
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("start and end must be timezone-aware")
     start, end = start.astimezone(UTC), end.astimezone(UTC)
-    if end <= start or not schedule.windows:
+    if end <= start:
+        return []
+    if schedule.spans:
+        return span_intervals(schedule.spans, start, end)
+    if not schedule.windows:
         return []
     nights = night_range(venue.timezone, start, end)
     nightly = nightly_intervals(schedule.windows, venue, nights, start, end)

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
+from signage.audit.service import record as audit
 from signage.core import throttle
 from signage.core.config import Settings
 from signage.core.db import read_session, session_scope
@@ -87,13 +88,29 @@ def create_for(session: Session, *, caller: Caller, data: UserCreate) -> User:
     )
     if not _may_add_to(caller, organisation):
         raise Forbidden("an admin adds users to their own organisation only")
-    return _add_user(
+    user = _add_user(
         session,
         email=data.email,
         password_hash=password_hash,
         role=data.role,
         organisation=organisation,
         must_change_password=data.must_change_password,
+    )
+    _audit(session, caller, user, "user.created", {"email": user.email, "role": user.role})
+    return user
+
+
+def _audit(
+    session: Session, caller: Caller, user: User, action: str, detail: dict[str, object]
+) -> None:
+    audit(
+        session,
+        caller=caller,
+        action=action,
+        object_kind="user",
+        object_id=user.id,
+        organisation_id=user.organisation_id,
+        detail=detail,
     )
 
 
@@ -149,6 +166,13 @@ def update_for(session: Session, *, caller: Caller, user_id: str, data: UserUpda
         # must choose their own at their next sign-in. An admin setting their own chose it.
         user.must_change_password = user.id != caller.user_id
     session.add(user)
+    # Which fields changed, never the password itself.
+    detail: dict[str, object] = {"email": user.email, "fields": sorted(changes)}
+    if "role" in changes:
+        detail["role"] = user.role
+    if changes.get("is_active") is not None:
+        detail["is_active"] = user.is_active
+    _audit(session, caller, user, "user.updated", detail)
     session.flush()
     return user
 

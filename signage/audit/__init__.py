@@ -1,0 +1,1 @@
+"""The audit log: who did what that matters, when, for whom."""

@@ -1,0 +1,381 @@
+"""`GET /v1/player/events`: a server-sent events stream per screen that says "poll now".
+
+Each process keeps the streams of the screens connected to it (`EventHub`). When its playlist
+state publishes a new snapshot (an edit here, a NOTIFY from another replica, or the version
+check on SQLite), the hub compares, for each connected screen only, the compiled playlist it
+had with the one it has now (the snapshot shares every compiled playlist an edit did not
+touch, so this is an identity check), and sends a `playlist` event to those that changed. A
+screen whose playlist did not change hears nothing but heartbeats.
+
+The format (documented in the README for third-party players):
+
+    retry: 3417                      (once, jittered: the reconnect delay in ms)
+    id: 1042                         (the playlist version: send it back as Last-Event-ID)
+    event: ready
+    data: {"version": 1042, "etag": "\"...\""}
+
+    : heartbeat                      (every 15 s)
+
+    id: 1043
+    event: playlist                  (your playlist changed: poll now)
+    data: {"version": 1043, "etag": "\"...\""}
+"""
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import random
+import threading
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from signage.player.snapshot import Profile, ScreenEntry, Snapshot
+from signage.player.state import PlaylistState
+from signage.takeovers.delivery import DeliveryLog
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+EVENTS_PATH = "/v1/player/events"
+HEARTBEAT = b": heartbeat\n\n"
+# A screen may hold this many streams (a player restarted before its old stream timed out);
+# a newer one closes the oldest.
+STREAMS_PER_SCREEN = 2
+# How many publishes are remembered for Last-Event-ID on reconnect.
+REMEMBERED = 1000
+# Frames waiting for a slow reader: past this, "poll now" is already said.
+QUEUE_SIZE = 4
+
+logger = logging.getLogger("signage.player.events")
+
+
+@dataclass(eq=False)
+class Stream:
+    screen_id: str
+    queue: "asyncio.Queue[bytes | None]" = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+
+    def put(self, frame: bytes | None) -> None:
+        """On the event loop: queue a frame (None: close), dropping a playlist event when
+        one is already waiting (both say the same)."""
+        if frame is None:
+            with contextlib.suppress(asyncio.QueueFull):
+                self.queue.put_nowait(None)
+            return
+        if self.queue.empty():
+            self.queue.put_nowait(frame)
+
+
+@dataclass(frozen=True)
+class _Publish:
+    after: int  # the version before
+    version: int
+    profiles: frozenset[Profile]  # profiles whose compiled playlist changed
+    screens: frozenset[str] | None  # screens read again (None: all, a full load)
+
+
+def frame(event: str, version: int, etag: str) -> bytes:
+    data = json.dumps({"version": version, "etag": etag}, separators=(", ", ": "))
+    return f"id: {version}\nevent: {event}\ndata: {data}\n\n".encode()
+
+
+class EventHub:
+    """The streams of this process, by screen id, and the nudges for them."""
+
+    def __init__(self, deliveries: DeliveryLog, *, max_streams: int) -> None:
+        self._deliveries = deliveries
+        self._max = max_streams
+        self._by_screen: dict[str, list[Stream]] = {}
+        self._count = 0
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._recent: deque[_Publish] = deque(maxlen=REMEMBERED)
+        self.nudges = 0  # playlist events queued since start (for tests and metrics)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def attach(self, screen_id: str) -> Stream | None:
+        """A new stream for the screen (on the event loop), or None when this process holds
+        as many as it may."""
+        self._loop = asyncio.get_running_loop()
+        with self._lock:
+            if self._count >= self._max:
+                return None
+            streams = self._by_screen.setdefault(screen_id, [])
+            stream = Stream(screen_id)
+            streams.append(stream)
+            self._count += 1
+            oldest = streams.pop(0) if len(streams) > STREAMS_PER_SCREEN else None
+            if oldest is not None:
+                self._count -= 1
+        if oldest is not None:
+            oldest.put(None)
+        return stream
+
+    def detach(self, stream: Stream) -> None:
+        with self._lock:
+            streams = self._by_screen.get(stream.screen_id)
+            if streams is not None and stream in streams:
+                streams.remove(stream)
+                self._count -= 1
+                if not streams:
+                    del self._by_screen[stream.screen_id]
+
+    def published(self, old: Snapshot | None, new: Snapshot) -> None:
+        """On the refresh's thread: a new snapshot is being served; nudge the connected
+        screens whose playlist it changed, and close the streams of screens gone."""
+        if old is None:
+            return
+        changed = frozenset(p for p, g in new.groups.items() if old.groups.get(p) is not g)
+        self._recent.append(_Publish(old.version, new.version, changed, new.touched))
+        with self._lock:
+            connected = [(s, list(streams)) for s, streams in self._by_screen.items()]
+        batch: list[tuple[list[Stream], bytes | None, tuple[str, ...]]] = []
+        for screen_id, streams in connected:
+            entry = new.by_id.get(screen_id)
+            before = old.by_id.get(screen_id)
+            if entry is None or (before is not None and before.token_hash != entry.token_hash):
+                batch.append((streams, None, ()))  # revoked, or its token rotated
+                continue
+            if before is not None and old.groups.get(before.profile) is new.groups.get(
+                entry.profile
+            ):
+                continue  # the same compiled playlist: nothing to say
+            group = new.groups.get(entry.profile)
+            compiled = group.compiled if group is not None else None
+            etag = compiled.etag_for(screen_id) if compiled is not None else ""
+            takeovers = compiled.takeovers if compiled is not None else ()
+            batch.append((streams, frame("playlist", new.version, etag), takeovers))
+        loop = self._loop
+        if batch and loop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(self._deliver, batch)
+
+    def _deliver(self, batch: list[tuple[list[Stream], bytes | None, tuple[str, ...]]]) -> None:
+        now = datetime.now(UTC)
+        for streams, data, takeovers in batch:
+            for stream in streams:
+                stream.put(data)
+            if data is not None:
+                self.nudges += 1
+                if takeovers:
+                    self._deliveries.nudged(takeovers, streams[0].screen_id, now)
+
+    def changed_since(self, version: int, entry: ScreenEntry, snapshot: Snapshot) -> bool:
+        """Whether the screen's playlist may have changed after ``version`` (a reconnecting
+        screen's Last-Event-ID): when in doubt, yes (it costs one conditional poll)."""
+        if version >= snapshot.version:
+            return False
+        recent = [p for p in self._recent if p.version > version]
+        if not recent or recent[0].after > version:
+            return True  # from before what this process remembers
+        return any(
+            p.screens is None or entry.profile in p.profiles or entry.id in p.screens
+            for p in recent
+        )
+
+
+def _problem(status: int, title: str, detail: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    body = json.dumps(
+        {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    ).encode()
+    headers = [
+        (b"content-type", b"application/problem+json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"cache-control", b"no-store"),
+    ]
+    if status == 401:
+        headers.append((b"www-authenticate", b"Bearer"))
+    return status, headers, body
+
+
+_UNAUTHORIZED = _problem(
+    401, "Unauthorized", "Device token is missing, invalid, rotated or revoked"
+)
+_NOT_ALLOWED = _problem(405, "Method Not Allowed", "Use GET")
+_NOT_ALLOWED[1].append((b"allow", b"GET, HEAD"))
+_UNAVAILABLE = _problem(
+    503, "Service Unavailable", "Playlists are not loaded yet (the database is not answering)"
+)
+_UNAVAILABLE[1].append((b"retry-after", b"5"))
+_FULL = _problem(
+    503, "Service Unavailable", "This server holds as many event streams as it may; poll instead"
+)
+
+
+_STREAM_HEADERS = (
+    (b"content-type", b"text/event-stream; charset=utf-8"),
+    (b"cache-control", b"no-store"),
+    # nginx: pass each event on at once rather than buffering the stream.
+    (b"x-accel-buffering", b"no"),
+)
+
+
+def _last_event_id(value: bytes) -> int | None:
+    text = value.decode("latin-1").strip()
+    return int(text) if text.isdigit() and len(text) <= 18 else None
+
+
+class EventsEndpoint:
+    def __init__(
+        self,
+        state: PlaylistState,
+        hub: EventHub,
+        *,
+        heartbeat_seconds: float,
+        lifetime_seconds: float,
+    ) -> None:
+        self._state = state
+        self._hub = hub
+        self._heartbeat = heartbeat_seconds
+        self._lifetime = lifetime_seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] not in ("GET", "HEAD"):
+            await _send(send, *_NOT_ALLOWED)
+            return
+        authorization = b""
+        last_id: int | None = None
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                authorization = value
+            elif name == b"last-event-id":
+                last_id = _last_event_id(value)
+        scheme, _, token = authorization.partition(b" ")
+        if scheme.lower() != b"bearer" or not token:
+            await _send(send, *_UNAUTHORIZED)
+            return
+        snapshot = self._state.cached or await self._state.for_poll()
+        if snapshot is None:
+            await _send(send, *_UNAVAILABLE)
+            return
+        entry = snapshot.by_token.get(hashlib.sha256(token.strip()).hexdigest())
+        if entry is None:
+            await _send(send, *_UNAUTHORIZED)
+            return
+        if scope["method"] == "HEAD":  # what a GET would answer, without opening a stream
+            await _send(send, 200, list(_STREAM_HEADERS), b"")
+            return
+        stream = self._hub.attach(entry.id)
+        if stream is None:
+            status, headers, body = _FULL
+            # Spread the retries: a fleet refused at once should not come back at once.
+            retry = str(random.randint(10, 60)).encode()  # noqa: S311 (jitter, not a secret)
+            await _send(send, status, [*headers, (b"retry-after", retry)], body)
+            return
+        try:
+            await self._serve(stream, entry, snapshot, last_id, receive, send)
+        finally:
+            self._hub.detach(stream)
+
+    async def _serve(
+        self,
+        stream: Stream,
+        entry: ScreenEntry,
+        snapshot: Snapshot,
+        last_id: int | None,
+        receive: Receive,
+        send: Send,
+    ) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": list(_STREAM_HEADERS),
+            }
+        )
+        group = snapshot.groups.get(entry.profile)
+        compiled = group.compiled if group is not None else None
+        etag = compiled.etag_for(entry.id) if compiled is not None else ""
+        retry = random.randint(2000, 5000)  # noqa: S311 (jitter, not a secret)
+        opening = f"retry: {retry}\n\n".encode() + frame("ready", snapshot.version, etag)
+        if last_id is not None and self._hub.changed_since(last_id, entry, snapshot):
+            opening += frame("playlist", snapshot.version, etag)
+        await send({"type": "http.response.body", "body": opening, "more_body": True})
+
+        async def watch_disconnect() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            stream.put(None)
+
+        watcher = asyncio.create_task(watch_disconnect())
+        # Jittered, so the streams opened together (a replica restarted) end apart.
+        deadline = time.monotonic() + self._lifetime * random.uniform(0.9, 1.1)  # noqa: S311
+        try:
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                try:
+                    data = await asyncio.wait_for(
+                        stream.queue.get(), min(self._heartbeat, remaining)
+                    )
+                except TimeoutError:
+                    if time.monotonic() >= deadline:
+                        break
+                    data = HEARTBEAT
+                if data is None:
+                    break
+                await send({"type": "http.response.body", "body": data, "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        except OSError:
+            pass  # the screen went away mid-send
+        finally:
+            watcher.cancel()
+
+
+async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+OPENAPI_PATH: dict[str, Any] = {
+    "get": {
+        "tags": ["player"],
+        "summary": "Events",
+        "operationId": "player_events",
+        "description": (
+            "A server-sent events stream (`text/event-stream`) for this screen. First a "
+            "`retry` and a `ready` event; then an event named `playlist` whenever this "
+            "screen's playlist changes (poll now), and `: heartbeat` comments every 15 s. "
+            "Each event's `id` is the playlist version: send the last one back as "
+            "`Last-Event-ID` on reconnect, and a change missed meanwhile is sent at once."
+        ),
+        "security": [{"DeviceToken": []}],
+        "parameters": [
+            {
+                "name": "Last-Event-ID",
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string"},
+            }
+        ],
+        "responses": {
+            "200": {
+                "description": "The event stream",
+                "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            },
+            "401": {
+                "description": "Missing, invalid, rotated or revoked device token",
+                "content": {
+                    "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+                },
+            },
+            "503": {
+                "description": "Playlists not loaded yet, or too many streams: poll instead",
+                "headers": {"Retry-After": {"required": True, "schema": {"type": "string"}}},
+                "content": {
+                    "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+                },
+            },
+        },
+    }
+}
