@@ -47,6 +47,7 @@ from signage.player.router import router as player_router
 from signage.player.staff_router import router as player_staff_router
 from signage.player.state import PlaylistState, Programmes
 from signage.player.web import player_files
+from signage.plays.delivery import router as delivery_router
 from signage.plays.router import player_router as plays_router
 from signage.plays.router import reports_router
 from signage.schedules.router import router as schedules_router
@@ -180,6 +181,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         campaign_deletion_router,
         schedules_router,
         takeovers_router,
+        delivery_router,
         audit_router,
         creatives_router,
         media_router,
