@@ -145,7 +145,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.seen = seen
     app.state.deliveries = deliveries
     app.state.event_hub = hub
-    app.state.scrape_values = lambda: _scrape_values(engine, settings, playlist_state)
+    app.state.scrape_values = lambda: _scrape_values(engine, settings, playlist_state, hub)
     app.state.programmes = Programmes()
     # Made at startup, not on the first upload: a folder that cannot be created fails now.
     app.state.media_store = (
@@ -211,7 +211,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _scrape_values(
-    engine: Engine, settings: Settings, state: PlaylistState
+    engine: Engine, settings: Settings, state: PlaylistState, hub: EventHub
 ) -> Iterator[tuple[str, str, float]]:
     """What /metrics reads when scraped, besides the counters."""
     offline_after = timedelta(seconds=settings.screen_offline_after_seconds)
@@ -223,6 +223,8 @@ def _scrape_values(
             float(counting.result(timeout=2.0)),
         )
     yield from state.metric_values()
+    yield ("signage_event_streams", "Screens' event streams open on this process", float(len(hub)))
+    yield ("signage_event_nudges", "Playlist events sent by this process", float(hub.nudges))
 
 
 def _document_poll(app: FastAPI) -> None:

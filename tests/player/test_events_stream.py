@@ -80,6 +80,9 @@ def test_a_takeover_nudges_its_screens_and_only_them(
         # The screen in another venue heard heartbeats only.
         assert untargeted.quiet_for(0.5)
         assert "heartbeat" in untargeted.comments
+        metrics = httpx.get(f"{live_server.url}/metrics", timeout=10).text
+        assert "signage_event_streams 2.0" in metrics
+        assert "signage_event_nudges 1.0" in metrics
 
 
 def test_ordinary_edits_nudge_too_and_last_event_id_catches_up(

@@ -6,7 +6,9 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -18,6 +20,7 @@ from signage.core.notify import APPLICATION_NAME
 from tests.conftest import SECRET
 from tests.factories import World, png_bytes, schedule_body
 from tests.live import free_port
+from tests.player.sse_client import read_events
 
 ALL_DAY = [
     {"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "start": "00:00", "end": "00:00"}
@@ -55,6 +58,35 @@ def _serve(tmp_path: Path, database_url: str) -> tuple[subprocess.Popen[bytes], 
         time.sleep(0.2)
 
 
+def _estate(a: httpx.Client, world: World) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A pub with a screen, and an approved creative of force A, made through replica ``a``."""
+    editor = world.headers("force_a_editor")
+    venue = a.post(
+        "/v1/venues",
+        json={
+            "name": "The Crown",
+            "kind": "pub",
+            "force_id": world.org_id("force_a"),
+            "nation": "england",
+        },
+        headers=world.headers("partner_1"),
+    ).json()
+    screen: dict[str, Any] = a.post(
+        "/v1/screens",
+        json={"venue_id": venue["id"], "name": "Bar"},
+        headers=world.headers("partner_1"),
+    ).json()
+    campaign = a.post("/v1/campaigns", json={"name": "Walk Away"}, headers=editor).json()
+    creative: dict[str, Any] = a.post(
+        "/v1/creatives",
+        data={"campaign_id": campaign["id"], "name": "Poster"},
+        files={"file": ("p.png", png_bytes(), "image/png")},
+        headers=editor,
+    ).json()
+    a.post(f"/v1/creatives/{creative['id']}/approve", headers=world.headers("force_a_approver"))
+    return screen, creative
+
+
 @pytest.fixture
 def two_replicas(tmp_path: Path, fresh_pg_database: str) -> Iterator[tuple[str, str, str]]:
     upgrade_to_head(fresh_pg_database)
@@ -77,29 +109,7 @@ def test_edit_through_one_replica_reaches_screens_polling_the_other(
     engine.dispose()
     editor = world.headers("force_a_editor")
     with httpx.Client(base_url=url_a) as a, httpx.Client(base_url=url_b) as b:
-        venue = a.post(
-            "/v1/venues",
-            json={
-                "name": "The Crown",
-                "kind": "pub",
-                "force_id": world.org_id("force_a"),
-                "nation": "england",
-            },
-            headers=world.headers("partner_1"),
-        ).json()
-        screen = a.post(
-            "/v1/screens",
-            json={"venue_id": venue["id"], "name": "Bar"},
-            headers=world.headers("partner_1"),
-        ).json()
-        campaign = a.post("/v1/campaigns", json={"name": "Walk Away"}, headers=editor).json()
-        creative = a.post(
-            "/v1/creatives",
-            data={"campaign_id": campaign["id"], "name": "Poster"},
-            files={"file": ("p.png", png_bytes(), "image/png")},
-            headers=editor,
-        ).json()
-        a.post(f"/v1/creatives/{creative['id']}/approve", headers=world.headers("force_a_approver"))
+        screen, creative = _estate(a, world)
         device = {"Authorization": f"Bearer {screen['device_token']}"}
         before = b.get("/v1/player/playlist", headers=device)
         assert before.json()["timeline"][0]["items"] == []
@@ -152,30 +162,8 @@ def test_replicas_hear_each_edit_at_once_and_listen_again_after_losing_the_conne
         assert time.monotonic() < deadline, "the replicas are not listening"
         time.sleep(0.1)
     with httpx.Client(base_url=url_a) as a, httpx.Client(base_url=url_b) as b:
-        venue = a.post(
-            "/v1/venues",
-            json={
-                "name": "The Crown",
-                "kind": "pub",
-                "force_id": world.org_id("force_a"),
-                "nation": "england",
-            },
-            headers=world.headers("partner_1"),
-        ).json()
-        screen = a.post(
-            "/v1/screens",
-            json={"venue_id": venue["id"], "name": "Bar"},
-            headers=world.headers("partner_1"),
-        ).json()
         editor = world.headers("force_a_editor")
-        campaign = a.post("/v1/campaigns", json={"name": "Walk Away"}, headers=editor).json()
-        creative = a.post(
-            "/v1/creatives",
-            data={"campaign_id": campaign["id"], "name": "Poster"},
-            files={"file": ("p.png", png_bytes(), "image/png")},
-            headers=editor,
-        ).json()
-        a.post(f"/v1/creatives/{creative['id']}/approve", headers=world.headers("force_a_approver"))
+        screen, creative = _estate(a, world)
         schedule = a.post(
             "/v1/schedules",
             json=schedule_body([creative["id"]], windows=ALL_DAY, start_date=None),
@@ -213,3 +201,43 @@ def test_replicas_hear_each_edit_at_once_and_listen_again_after_losing_the_conne
         shorten(4)
         _ends_at(b, device, 4, 1.0)
     engine.dispose()
+
+
+def test_a_takeover_confirmed_on_one_replica_nudges_a_screen_streaming_from_the_other(
+    two_replicas: tuple[str, str, str],
+) -> None:
+    pg_url, url_a, url_b = two_replicas
+    engine = create_db_engine(pg_url)
+    world = World.build(engine, secret=SECRET)
+    engine.dispose()
+    deadline = time.monotonic() + 10
+    while not (_listening(url_a) and _listening(url_b)):
+        assert time.monotonic() < deadline, "the replicas are not listening"
+        time.sleep(0.1)
+    with httpx.Client(base_url=url_a) as a:
+        screen, creative = _estate(a, world)
+        with read_events(url_b, screen["device_token"]) as stream:
+            stream.expect("ready")
+            created = a.post(
+                "/v1/takeovers",
+                json={
+                    "creative_ids": [creative["id"]],
+                    "target": {},
+                    "ends_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
+                    "reason": "Disorder in the city centre",
+                },
+                headers=world.headers("force_a_editor"),
+            ).json()
+            confirmed = a.post(
+                f"/v1/takeovers/{created['id']}/confirm",
+                headers=world.headers("force_a_approver"),
+            )
+            assert confirmed.status_code == 200, confirmed.text
+            at = time.monotonic()
+            # NOTIFY's doing: while listening the version is checked only every 5 s.
+            stream.expect("playlist", timeout=2)
+            assert time.monotonic() - at < 2
+        device = {"Authorization": f"Bearer {screen['device_token']}"}
+        with httpx.Client(base_url=url_b) as b:
+            body = b.get("/v1/player/playlist", headers=device).json()
+    assert body["timeline"][0]["items"][0]["creative_id"] == creative["id"]
