@@ -9,7 +9,9 @@
  *   in the background, and the next page load starts from that copy: a new version is picked
  *   up on the next load after one is deployed, and always as a whole set (the modules import
  *   one another by name, so a mix of old and new files might not start at all).
- * - Everything else (the /v1 API) goes straight to the network.
+ * - Everything else goes straight to the network, untouched by this worker: the /v1 API, and
+ *   above all GET /v1/player/events (js/push.js), an answer that never ends and must reach the
+ *   page byte by byte as the server sends it.
  */
 "use strict";
 
@@ -27,6 +29,8 @@ const SHELL_FILES = [
   "js/pairing.js",
   "js/playlist.js",
   "js/plays-queue.js",
+  "js/push.js",
+  "js/sse.js",
   "js/stage.js",
   "js/state.js",
   "js/status.js",
@@ -69,6 +73,7 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET") return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
+  if (url.pathname.startsWith("/v1/")) return; // the API and its events stream: the network
   if (url.pathname.startsWith("/media/")) {
     event.respondWith(serveMedia(request, url));
     return;

@@ -4,6 +4,7 @@ signage-player --server https://signage.example.org            # pairs on first 
 signage-player --server URL --token sgd_...                    # a token made in the console
 signage-player --server URL pair                               # forget the token, pair again
 signage-player --server URL --once                             # one sync round, then exit
+signage-player --server URL --no-events                        # poll only, no events stream
 """
 
 import argparse
@@ -61,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=300.0,
         help="longest wait between retries while the server is away (seconds)",
     )
+    parser.add_argument(
+        "--no-events",
+        action="store_true",
+        help="do not hold the server's events stream open (poll on the timer only)",
+    )
     parser.add_argument("--log-level", default="INFO")
     parser.add_argument("--version", action="version", version=f"signage-player {__version__}")
     return parser
@@ -84,6 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         width=args.width,
         height=args.height,
         max_backoff=max(1.0, args.max_backoff),
+        events=not args.no_events,
     )
     player = Player(options, make_renderer(args.renderer), token=args.token)
 

@@ -5,11 +5,14 @@ Failures come out as a few exception types the main loop acts on:
     Unreachable      no answer (connection refused, timeout, DNS): keep playing, back off
     RetryLater       429 or 503, with the server's Retry-After when it sent one
     Unauthorized     401: the token was rotated or the screen revoked: pair again
+    NoEventStream    404 or 405 from GET /v1/player/events: a server without the push channel
     UnexpectedReply  anything else the contract does not name
 """
 
+import contextlib
 import email.utils
 import logging
+import socket
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,6 +27,8 @@ log = logging.getLogger(__name__)
 
 MAX_PLAYS_PER_BATCH = 1000
 SLOW_DOWN_STEP = 5.0  # RFC 8628 3.5: add 5 seconds to the interval on `slow_down`
+EVENTS_PATH = "/v1/player/events"
+EVENTS_IDLE_SECONDS = 45.0  # heartbeats come every 15 s: this long without a byte is a dead stream
 
 
 class PlayerError(Exception):
@@ -53,6 +58,10 @@ class RetryLater(PlayerError):
         self.seconds = seconds
 
 
+class NoEventStream(PlayerError):
+    """The server has no events endpoint (an older one): poll only, ask again much later."""
+
+
 @dataclass(frozen=True)
 class Pairing:
     device_code: str
@@ -72,6 +81,15 @@ class PlaylistReply:
     status: int  # 200 or 304
     etag: str | None
     body: dict[str, Any] | None  # None on 304
+
+
+@dataclass(frozen=True)
+class EventStream:
+    """An open GET /v1/player/events: its body as chunks, as they arrive, and a way for
+    another thread to cut it short (the reading thread then sees the stream end)."""
+
+    chunks: Iterator[bytes]
+    interrupt: Callable[[], None]
 
 
 @dataclass(frozen=True)
@@ -112,6 +130,7 @@ class PlayerClient:
         timeout: float = 15.0,
         user_agent: str = "signage-player",
         transport: httpx.BaseTransport | None = None,
+        events_idle_timeout: float = EVENTS_IDLE_SECONDS,
     ) -> None:
         self.base_url = server.rstrip("/") + "/"
         self.token = token
@@ -121,9 +140,18 @@ class PlayerClient:
             headers={"User-Agent": user_agent},
             transport=transport,
         )
+        # The events stream holds a connection for minutes, on a thread of its own: a client of
+        # its own, whose read timeout is the stream's idle limit (no byte for that long).
+        self._events_http = httpx.Client(
+            base_url=server.rstrip("/"),
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0), read=events_idle_timeout),
+            headers={"User-Agent": user_agent},
+            transport=transport,
+        )
 
     def close(self) -> None:
         self._http.close()
+        self._events_http.close()
 
     # --- plumbing ---------------------------------------------------------------------------
 
@@ -262,6 +290,31 @@ class PlayerClient:
         except httpx.TransportError as error:
             raise Unreachable(f"GET {url}: {error!r}") from error
 
+    @contextmanager
+    def events(self, last_event_id: str | None = None) -> Iterator[EventStream]:
+        """GET /v1/player/events, held open while the caller reads it. Raises as the other
+        calls do, and NoEventStream for 404 or 405 (or a 200 that is not an event stream)."""
+        headers = self._auth()
+        headers["Accept"] = "text/event-stream"
+        headers["Cache-Control"] = "no-cache"
+        headers["Accept-Encoding"] = "identity"  # nothing may sit on an event to compress it
+        if last_event_id:
+            headers["Last-Event-ID"] = last_event_id
+        try:
+            with self._events_http.stream("GET", EVENTS_PATH, headers=headers) as response:
+                if response.status_code != 200:
+                    response.read()
+                    if response.status_code in (404, 405):
+                        raise NoEventStream(f"GET {EVENTS_PATH}: HTTP {response.status_code}")
+                    self._raise_for_common(response)
+                    raise UnexpectedReply(response)
+                kind = response.headers.get("content-type", "")
+                if not kind.startswith("text/event-stream"):
+                    raise NoEventStream(f"GET {EVENTS_PATH}: 200 but {kind or 'no type'}")
+                yield EventStream(response.iter_bytes(), _interrupter(response))
+        except httpx.TransportError as error:
+            raise Unreachable(f"GET {EVENTS_PATH}: {error!r}") from error
+
     def post_status(self, status: dict[str, Any]) -> None:
         response = self._send("POST", "/v1/player/status", json=status, headers=self._auth())
         if response.status_code != 204:
@@ -281,3 +334,17 @@ class PlayerClient:
             duplicates=[str(i) for i in data.get("duplicates", [])],
             rejected=[r for r in data.get("rejected", []) if isinstance(r, dict)],
         )
+
+
+def _interrupter(response: httpx.Response) -> Callable[[], None]:
+    """A function that ends `response`'s body from another thread: shutting the socket down
+    wakes a read blocked on it (closing it would not)."""
+    stream = response.extensions.get("network_stream")
+    sock = stream.get_extra_info("socket") if stream is not None else None
+
+    def interrupt() -> None:
+        if isinstance(sock, socket.socket):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    return interrupt

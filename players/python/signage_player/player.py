@@ -5,6 +5,10 @@ gone, a pairing that waits for someone to type a code) can hold the picture on s
 boundary. They share only the current playlist (under a lock), the play spool (which locks
 itself) and two events: `stop` and `wake` (a new playlist or a new media file is ready).
 
+A third thread (push.py) holds the server's events stream open once the first poll has
+succeeded; when it says the playlist changed it sets `poll_now`, which cuts the network
+loop's wait short. The loop polls on its timer all the same, stream or no stream.
+
 Clocks: schedule instants (what is on air) come from the wall clock; every sleep is a
 monotonic wait of at most `max_sleep` seconds, so a wall-clock step (NTP on a Pi that booted
 without a real-time clock) is noticed within seconds, and play durations are measured on the
@@ -33,6 +37,7 @@ from signage_player.client import (
     UnexpectedReply,
 )
 from signage_player.plays import PlaySpool, new_play
+from signage_player.push import PushListener
 from signage_player.renderers import Renderer
 from signage_player.schedule import media_for, next_change, slot_at
 from signage_player.store import MediaMismatch, Store
@@ -57,6 +62,7 @@ class PlayerOptions:
     max_backoff: float = 300.0
     status_every: float = 60.0
     max_sleep: float = 5.0
+    events: bool = True  # hold GET /v1/player/events open, to poll as soon as told to
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,7 @@ class Player:
         self._wall = wall
         self._stop = threading.Event()
         self._wake = threading.Event()
+        self._poll_now = threading.Event()  # the events stream: poll at once
         self._lock = threading.Lock()
         self._etag, self._body = self.store.load_playlist()
         self._showing: Showing | None = None
@@ -108,6 +115,12 @@ class Player:
         self._reported_playing: str | None = None
         self._last_status = -float("inf")
         self.last_poll_status: int | str | None = None  # for people and tests: 200, 304, ...
+        self.polls = 0  # playlist polls sent (for people and tests)
+        self.push: PushListener | None = None
+        if options.events:
+            self.push = PushListener(
+                self.client, poll_now=self.poll_now, current_etag=lambda: self._etag
+            )
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -129,6 +142,9 @@ class Player:
             self._playback_loop()
         finally:
             self._stop.set()
+            self._poll_now.set()
+            if self.push is not None:
+                self.push.stop()
             worker.join(timeout=30)
             self._finish_showing()
             self._final_upload()
@@ -159,6 +175,12 @@ class Player:
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
+        self._poll_now.set()
+
+    def poll_now(self, reason: str) -> None:
+        """Poll at once rather than at the end of the timer (the events stream calls this)."""
+        log.info("%s: polling now", reason)
+        self._poll_now.set()
 
     @property
     def stopping(self) -> bool:
@@ -231,6 +253,8 @@ class Player:
         failures = 0
         while not self._stop.is_set():
             delay: float
+            early = True  # may the events stream cut the wait short?
+            self._poll_now.clear()  # this round's poll answers any request made before it
             try:
                 if not self.client.token:
                     self._pair()
@@ -239,6 +263,8 @@ class Player:
                 self.sync_once()
                 failures = 0
                 delay = self._poll_after() * random.uniform(0.9, 1.1)
+                if self.push is not None:
+                    self.push.start()  # once: the server has answered, so listen to it
             except Unauthorized:
                 log.warning("the server no longer accepts this screen's token: pairing again")
                 self._unpair()
@@ -247,6 +273,7 @@ class Player:
                 failures += 1
                 delay = error.seconds if error.seconds is not None else self._backoff(failures)
                 delay = min(delay, 3600.0)
+                early = error.seconds is None  # the server said how long: wait it out
                 self._note_error(str(error))
             except PlayerError as error:
                 failures += 1
@@ -260,7 +287,10 @@ class Player:
                 failures += 1
                 delay = self._backoff(failures)
                 log.exception("sync round failed")
-            self._sleep(delay)
+            if early:
+                self._poll_now.wait(max(0.0, delay))  # stop() sets it too
+            else:
+                self._sleep(delay)
 
     def _backoff(self, failures: int) -> float:
         return backoff_delay(failures, self.options.min_backoff, self.options.max_backoff)
@@ -276,6 +306,7 @@ class Player:
 
     def sync_once(self) -> None:
         """One round: poll the playlist, hand in plays, fetch media, report status."""
+        self.polls += 1
         reply = self.client.playlist(self._etag)
         self.last_poll_status = reply.status
         if reply.body is not None:
@@ -374,6 +405,8 @@ class Player:
         self.store.clear_pairing()
         self.client.token = grant.device_token
         log.info("paired: this is screen %s", grant.screen_id)
+        if self.push is not None:
+            self.push.token_changed()
         self._wake.set()
 
     def _show_code(self, pairing: Pairing) -> None:

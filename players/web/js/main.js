@@ -5,6 +5,7 @@
  * player's poll"):
  *   pairing   POST /v1/player/pair, then POST /v1/player/pair/poll until claimed  (pairing.js)
  *   playlist  GET /v1/player/playlist (device token, If-None-Match)             (playlist.js)
+ *   events    GET /v1/player/events (device token, server-sent events)      (push.js, sse.js)
  *   status    POST /v1/player/status                                              (status.js)
  *   plays     POST /v1/player/plays (proof of play, batches of at most 1000)  (plays-queue.js)
  *
@@ -14,7 +15,8 @@
  *
  * The modules import one another strictly downward, never in a circle (each one's header says
  * what it may import), from the bottom up:
- *   util.js, state.js, events.js  →  api.js  →  status.js, pairing.js, plays-queue.js
+ *   util.js, state.js, events.js, sse.js  →  api.js
+ *   →  status.js, pairing.js, plays-queue.js, push.js
  *   →  media-cache.js  →  stage.js  →  timeline.js  →  playlist.js  →  main.js
  * A lower module that must reach up takes a callback (pairing's onPaired, stage's onScreen),
  * reads a shared value from state.js, or raises an event (events.js) that main.js connects.
@@ -25,7 +27,7 @@ import { on } from "./events.js";
 import { startPairing } from "./pairing.js";
 import { queuedPlays } from "./plays-queue.js";
 import { pollPlaylist, schedulePoll, startPlaying, unpaired } from "./playlist.js";
-import { failedMedia, noteError, state } from "./state.js";
+import { failedMedia, noteError, pushLog, state } from "./state.js";
 import { tick } from "./timeline.js";
 import { STORE } from "./util.js";
 
@@ -58,6 +60,7 @@ window.signagePlayer = {
       ...state,
       offlineSince: state.offlineSince === null ? null : new Date(state.offlineSince).toISOString(),
       failedMedia: [...failedMedia],
+      pushLog: pushLog.map((entry) => ({ ...entry })),
     };
   },
   /* The proof-of-play records still waiting for the server. */
@@ -67,7 +70,7 @@ window.signagePlayer = {
 };
 
 on("unpaired", unpaired);
-on("poll-now", () => schedulePoll(0)); // rather than at the end of a backoff
+on("poll-now", () => schedulePoll(0)); // rather than at the end of a backoff or the timer
 
 if ("serviceWorker" in navigator) {
   navigator.serviceWorker.register("sw.js", { scope: "./" }).catch(() => {

@@ -1,7 +1,8 @@
 /* The media cache: every file the playlist names is downloaded into Cache Storage
  * ("signage-media-v1", which sw.js serves /media/<sha256> from) after checking its size and
  * sha256, and files no longer named are pruned. Also the source to show a file from.
- * May import: util.js, state.js, events.js, api.js, status.js, pairing.js, plays-queue.js. */
+ * May import: util.js, state.js, events.js, sse.js, api.js, status.js, pairing.js,
+ * plays-queue.js, push.js. */
 import { failedMedia, noteError, state } from "./state.js";
 import { renderCorner } from "./status.js";
 

@@ -1,12 +1,14 @@
 /* The playing side of the screen's life: start and stop playing, forget the screen when its
  * token stops working, and the playlist poll (GET /v1/player/playlist with If-None-Match),
  * keeping the last good body in localStorage (and in shared.playlist, for stage.js) so a
- * restart plays without the server.
+ * restart plays without the server. The first good poll starts the events stream (push.js),
+ * whose "poll-now" polls early; the poll's own timer runs all the same.
  * May import: every module but main.js. */
 import { authHeaders, token } from "./api.js";
 import { ensureMedia } from "./media-cache.js";
 import { endPairing, startPairing } from "./pairing.js";
 import { refreshQueuedCount, uploadPlays } from "./plays-queue.js";
+import { startPush, stopPush } from "./push.js";
 import { showIdle } from "./stage.js";
 import { shared, state } from "./state.js";
 import { backOnline, sendStatus, sendStatusSoon, wentOffline } from "./status.js";
@@ -37,6 +39,7 @@ export function startPlaying() {
 }
 
 function stopPlaying() {
+  stopPush();
   clearTimeout(pollTimer);
   stopTicking();
   clearInterval(statusTimer);
@@ -62,16 +65,22 @@ export function schedulePoll(ms) {
 }
 
 let polling = false;
+let pollAgain = false; // asked to poll while one was in flight: its answer may predate the ask
 
 export async function pollPlaylist() {
   clearTimeout(pollTimer);
-  if (polling) return; // the one in flight schedules the next
+  if (polling) {
+    pollAgain = true; // the one in flight schedules the next: at once
+    return;
+  }
   if (!token()) return unpaired();
   polling = true;
+  pollAgain = false;
   try {
     await pollOnce();
   } finally {
     polling = false;
+    if (pollAgain && state.mode === "playing") schedulePoll(0);
   }
 }
 
@@ -79,6 +88,8 @@ async function pollOnce() {
   const headers = authHeaders();
   const etag = localStorage.getItem(STORE.etag);
   if (etag && shared.playlist) headers["If-None-Match"] = etag;
+  state.polls += 1;
+  state.lastPollAt = new Date().toISOString();
   let response;
   try {
     response = await fetch("/v1/player/playlist", { headers, cache: "no-store" });
@@ -108,6 +119,7 @@ async function pollOnce() {
   pollFailures = 0;
   backOnline();
   uploadPlays();
+  startPush(); // once: the server answers, so listen to it (a no-op while listening)
   const after = (shared.playlist && shared.playlist.poll_after_seconds) || 30;
   schedulePoll(jitter(after * 1000));
 }

@@ -1,8 +1,8 @@
 /* The stage: two stacked layers (#layer-a, #layer-b) so the next item cross-fades in over the
  * current one, loading an image or a muted inline video into them, the idle screen, and what
  * happens when a file cannot be shown. It finds each item's file in shared.playlist.
- * May import: util.js, state.js, events.js, api.js, status.js, pairing.js, plays-queue.js,
- * media-cache.js. */
+ * May import: util.js, state.js, events.js, sse.js, api.js, status.js, pairing.js,
+ * plays-queue.js, push.js, media-cache.js. */
 import { absolute, mediaSource } from "./media-cache.js";
 import { failedMedia, noteError, shared, state } from "./state.js";
 import { renderCorner, sendStatusSoon } from "./status.js";

@@ -1,8 +1,8 @@
 /* Timeline playback: which item of which segment is due now (every screen on the same
  * playlist agrees, since a segment's items loop from its starts_at), and the timer that
  * wakes at each boundary to put the next item up and record the one that ended.
- * May import: util.js, state.js, events.js, api.js, status.js, pairing.js, plays-queue.js,
- * media-cache.js, stage.js. */
+ * May import: util.js, state.js, events.js, sse.js, api.js, status.js, pairing.js,
+ * plays-queue.js, push.js, media-cache.js, stage.js. */
 import { recordPlay } from "./plays-queue.js";
 import { show, showIdle } from "./stage.js";
 import { state } from "./state.js";
