@@ -14,6 +14,7 @@ streams opened. Exits non-zero if p99 is 2 s or more or an untargeted screen was
 import argparse
 import asyncio
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -146,7 +147,13 @@ async def poll(run: Run, screen: Screenside) -> None:
 
 
 async def scenario(
-    screens: list[Screenside], editor: str, approver: str, body: dict[str, object], pool: int
+    screens: list[Screenside],
+    editor: str,
+    approver: str,
+    body: dict[str, object],
+    pool: int,
+    memory: dict[str, float],
+    pid: int,
 ) -> tuple[float, Run]:
     polls: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
     for _ in range(pool):
@@ -165,6 +172,7 @@ async def scenario(
                 screen.etag = answer.headers["etag"]
 
         await asyncio.gather(*(etag(s) for s in screens))
+        memory["polled"] = rss_mb(pid)
         # Open every stream, a few hundred at a time (a bounded client).
         started = time.perf_counter()
         tasks = []
@@ -180,6 +188,7 @@ async def scenario(
             f"({len(run.failures)} failed)"
         )
         await asyncio.sleep(1)
+        memory["streams"] = rss_mb(pid)
         created = await http.post(
             "/v1/takeovers", json=body, headers={"Authorization": f"Bearer {editor}"}
         )
@@ -234,18 +243,14 @@ def main() -> None:
     server = start_server(env, "signage.app:create_app", PORT, factory=True)
     try:
         wait_until_loaded(PORT)
-        before = rss_mb(server.pid)
-        holder: dict[str, float] = {}
-
-        async def measured() -> tuple[float, Run]:
-            result = await scenario(screens, editor, approver, body, args.pool)
-            holder["rss"] = rss_mb(server.pid)
-            return result
-
-        at, run = asyncio.run(measured())
+        memory = {"loaded": rss_mb(server.pid)}
+        at, run = asyncio.run(
+            scenario(screens, editor, approver, body, args.pool, memory, server.pid)
+        )
     finally:
         server.terminate()
         server.wait(timeout=30)
+        shutil.rmtree(work, ignore_errors=True)
     targeted = [s for s in screens if s.targeted]
     others = [s for s in screens if not s.targeted]
     latencies = sorted((s.fetched_at - at) * 1000 for s in targeted if s.fetched_at is not None)
@@ -260,7 +265,9 @@ def main() -> None:
         f"{latencies[-1]:.0f} ms; untargeted screens nudged: {wrongly}"
     )
     print(
-        f"server RSS: {before:.0f} MB loaded, {holder['rss']:.0f} MB with {run.opened} streams open"
+        f"server RSS: {memory['loaded']:.0f} MB loaded, {memory['polled']:.0f} MB after every "
+        f"screen's first poll, {memory['streams']:.0f} MB with {run.opened} streams open "
+        f"({(memory['streams'] - memory['polled']) * 1024 / max(run.opened, 1):.1f} KB a stream)"
     )
     if p99 >= 2000 or wrongly or missing:
         sys.exit(1)
