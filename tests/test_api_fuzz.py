@@ -47,7 +47,8 @@ ROLES: dict[str, list[str]] = {
     "national_admin": ["--exclude-path", LOGOUT],
     "force_a_editor": ["--exclude-path", LOGOUT],
     "partner_1": ["--exclude-path", LOGOUT],
-    "device": ["--include-path-regex", "^/v1/player/"],
+    # The events stream never ends by itself (tests/player/test_events_stream.py tests it).
+    "device": ["--include-path-regex", "^/v1/player/", "--exclude-path", "/v1/player/events"],
 }
 
 

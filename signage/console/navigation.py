@@ -12,6 +12,7 @@ from signage.campaigns.models import CAMPAIGN_ORGANISATION_KINDS, CAMPAIGN_ROLES
 from signage.console.i18n import N_
 from signage.core.roles import Role
 from signage.core.tenancy import Caller
+from signage.takeovers.service import TAKES_OVER
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,12 @@ def _approver(caller: Caller) -> bool:
     return caller.organisation_kind in CAMPAIGN_ORGANISATION_KINDS and caller.role is Role.approver
 
 
+def _takes_over(caller: Caller) -> bool:
+    """Takeovers are for editors and approvers of a force or the national unit (the
+    takeovers service's rule): not partners, and not admins."""
+    return caller.organisation_kind in CAMPAIGN_ORGANISATION_KINDS and caller.role in TAKES_OVER
+
+
 def _anyone(_caller: Caller) -> bool:
     return True
 
@@ -42,9 +49,12 @@ AREAS: tuple[tuple[Link, Callable[[Caller], bool]], ...] = (
     (Link(N_("Campaigns"), "/console/campaigns"), _police_staff),
     (Link(N_("Approvals"), "/console/approvals"), _approver),
     (Link(N_("Schedules"), "/console/schedules"), _police_staff),
+    (Link(N_("Takeovers"), "/console/takeovers"), _takes_over),
     (Link(N_("Screens"), "/console/screens"), _anyone),
     (Link(N_("Venues"), "/console/venues"), _anyone),
     (Link(N_("Reports"), "/console/reports"), _anyone),
+    # Each organisation's own log (national staff: everyone's), as GET /v1/audit gives it.
+    (Link(N_("Audit log"), "/console/audit"), _anyone),
     (Link(N_("Users"), "/console/users"), _admin),
 )
 

@@ -5,6 +5,7 @@ from starlette.responses import RedirectResponse, Response
 
 from signage.console import (
     approvals,
+    audit_log,
     auth,
     campaign_space,
     campaigns,
@@ -14,6 +15,7 @@ from signage.console import (
     reports,
     schedules,
     screens,
+    takeovers,
     tonight,
     users,
     venues,
@@ -29,9 +31,11 @@ router.include_router(campaigns.router)
 router.include_router(campaign_space.router)
 router.include_router(approvals.router)
 router.include_router(schedules.router)
+router.include_router(takeovers.router)
 router.include_router(venues.router)
 router.include_router(screens.router)
 router.include_router(reports.router)
+router.include_router(audit_log.router)
 router.include_router(users.router)
 router.include_router(password.router)
 router.include_router(week.router)

@@ -127,9 +127,11 @@ def _creative_choices(session: Session, caller: Caller, t: Translator) -> list[C
     return [Choice(c.id, c.name, t.gettext(STATUS_TAGS[CreativeStatus(c.status)][0])) for c in rows]
 
 
-def _limited(
+def picker_choices(
     session: Session, caller: Caller, model: type[Venue] | type[Screen], chosen: Sequence[str]
 ) -> tuple[list[Choice], bool]:
+    """The venue or screen picker's choices (the first PICKER_LIMIT by name and whatever is
+    already chosen), and whether there are more (the takeover form's venues too)."""
     # Plain columns: a hundred ORM objects for two strings each cost more than the query.
     base = select_columns(col(model.id), col(model.name)).where(visible(caller, model))
     if model is Venue:
@@ -146,7 +148,7 @@ def _limited(
     return [Choice(str(sid), str(name)) for sid, name in rows], more
 
 
-def _force_choices(session: Session, caller: Caller) -> list[Choice] | None:
+def force_choices(session: Session, caller: Caller) -> list[Choice] | None:
     """Forces to choose from: the national unit's schedules may target any; a force's reach
     only its own area, whatever it chooses (the engine's rule), so it is not asked."""
     if not caller.is_national:
@@ -275,8 +277,10 @@ def _form_page(
 ) -> Response:
     t = visitor.translator
     with read_session(request.app.state.engine) as session:
-        venues, more_venues = _limited(session, caller, Venue, values.get("venue_ids", []))
-        screens, more_screens = _limited(session, caller, Screen, values.get("screen_ids", []))
+        venues, more_venues = picker_choices(session, caller, Venue, values.get("venue_ids", []))
+        screens, more_screens = picker_choices(
+            session, caller, Screen, values.get("screen_ids", [])
+        )
         context = {
             "schedule": schedule,
             "editable": editable,
@@ -286,7 +290,7 @@ def _form_page(
             "errors": tuple(errors),
             "reach": reach,
             "creatives": _creative_choices(session, caller, t),
-            "forces": _force_choices(session, caller),
+            "forces": force_choices(session, caller),
             "kinds": [Choice(k, t.gettext(label)) for k, label in KIND_LABELS.items()],
             "venues": venues,
             "more_venues": more_venues,

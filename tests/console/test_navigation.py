@@ -19,17 +19,17 @@ def _caller(kind: OrganisationKind, role: Role) -> Caller:
 
 
 POLICE = ["Campaigns", "Schedules"]
-EVERYONE = ["Screens", "Venues", "Reports"]
+EVERYONE = ["Screens", "Venues", "Reports", "Audit log"]
 
 
 @pytest.mark.parametrize(
     ("kind", "role", "expected"),
     [
-        (OrganisationKind.force, Role.editor, ["Tonight", *POLICE, *EVERYONE]),
+        (OrganisationKind.force, Role.editor, ["Tonight", *POLICE, "Takeovers", *EVERYONE]),
         (
             OrganisationKind.force,
             Role.approver,
-            ["Tonight", "Campaigns", "Approvals", "Schedules", *EVERYONE],
+            ["Tonight", "Campaigns", "Approvals", "Schedules", "Takeovers", *EVERYONE],
         ),
         (OrganisationKind.national, Role.admin, ["Tonight", *POLICE, *EVERYONE, "Users"]),
         (OrganisationKind.partner, Role.partner, ["Tonight", *EVERYONE]),
