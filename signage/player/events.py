@@ -135,8 +135,8 @@ class EventHub:
         if old is None:
             return
         changed = frozenset(p for p, g in new.groups.items() if old.groups.get(p) is not g)
-        self._recent.append(_Publish(old.version, new.version, changed, new.touched))
         with self._lock:
+            self._recent.append(_Publish(old.version, new.version, changed, new.touched))
             connected = [(s, list(streams)) for s, streams in self._by_screen.items()]
         batch: list[tuple[list[Stream], bytes | None, tuple[str, ...]]] = []
         for screen_id, streams in connected:
@@ -174,7 +174,8 @@ class EventHub:
         screen's Last-Event-ID): when in doubt, yes (it costs one conditional poll)."""
         if version >= snapshot.version:
             return False
-        recent = [p for p in self._recent if p.version > version]
+        with self._lock:  # appended to on the refresh's thread
+            recent = [p for p in self._recent if p.version > version]
         if not recent or recent[0].after > version:
             return True  # from before what this process remembers
         return any(

@@ -43,7 +43,9 @@ def _require_taker(caller: Caller) -> None:
         raise Forbidden("only editors and approvers of a police organisation take over screens")
 
 
-def _check_creatives(session: Session, caller: Caller, creative_ids: list[str]) -> None:
+def _check_creatives(
+    session: Session, caller: Caller, creative_ids: list[str], starts: datetime, ends: datetime
+) -> None:
     rows = {
         c.id: c
         for c in session.exec(
@@ -59,6 +61,12 @@ def _check_creatives(session: Session, caller: Caller, creative_ids: list[str]) 
                 f"creative_ids: {creative.name} is {creative.status}; a takeover shows only "
                 "approved creatives"
             )
+        # A creative outside its own validity shows nothing: say so rather than take over
+        # the screens with a blank.
+        if creative.valid_until is not None and creative.valid_until <= starts:
+            raise Invalid(f"creative_ids: {creative.name} is no longer valid by the start")
+        if creative.valid_from is not None and creative.valid_from >= ends:
+            raise Invalid(f"creative_ids: {creative.name} is not valid before the end")
 
 
 def _times(data: TakeoverCreate, now: datetime) -> tuple[datetime, datetime]:
@@ -119,7 +127,7 @@ def create_for(session: Session, *, caller: Caller, data: TakeoverCreate) -> Tak
     _require_taker(caller)
     now = utcnow()
     starts, ends = _times(data, now)
-    _check_creatives(session, caller, data.creative_ids)
+    _check_creatives(session, caller, data.creative_ids, starts, ends)
     check_reach(session, caller=caller, target=data.target)
     takeover = Takeover(
         organisation_id=caller.organisation_id,

@@ -245,6 +245,26 @@ def test_only_approved_creatives_take_over(client: TestClient, world: World, her
     assert_problem(response, 422, "approved")
 
 
+def test_a_creative_out_of_its_validity_is_refused(
+    client: TestClient, world: World, here: Scene
+) -> None:
+    from tests.factories import make_campaign, png_bytes, post_creative
+
+    campaign = make_campaign(client, world, name="Old")
+    old = post_creative(
+        client,
+        world,
+        campaign["id"],
+        content=png_bytes(160, 90, (9, 9, 9)),
+        valid_until="2026-01-01T00:00:00Z",
+        valid_from="2025-01-01T00:00:00Z",
+    ).json()
+    client.post(f"/v1/creatives/{old['id']}/approve", headers=world.headers("force_a_approver"))
+    body = takeover_body(here, creative_ids=[old["id"]])
+    response = client.post("/v1/takeovers", json=body, headers=world.headers("force_a_editor"))
+    assert_problem(response, 422, "no longer valid")
+
+
 def test_tenancy_forces_take_over_only_their_own_area_and_partners_never(
     client: TestClient, world: World, here: Scene
 ) -> None:
