@@ -31,7 +31,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -51,26 +51,54 @@ HEARTBEAT = b": heartbeat\n\n"
 STREAMS_PER_SCREEN = 2
 # How many publishes are remembered for Last-Event-ID on reconnect.
 REMEMBERED = 1000
-# Frames waiting for a slow reader: past this, "poll now" is already said.
-QUEUE_SIZE = 4
 
 logger = logging.getLogger("signage.player.events")
 
 
-@dataclass(eq=False)
 class Stream:
-    screen_id: str
-    queue: "asyncio.Queue[bytes | None]" = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+    """One open stream: at most one frame waiting (a second "poll now" says nothing more),
+    and a future its reader sleeps on. Lighter than a queue and a task per wait: a process
+    holds tens of thousands of these."""
+
+    __slots__ = ("_closed", "_frame", "_waiter", "screen_id")
+
+    def __init__(self, screen_id: str) -> None:
+        self.screen_id = screen_id
+        self._frame: bytes | None = None
+        self._closed = False
+        self._waiter: asyncio.Future[None] | None = None
 
     def put(self, frame: bytes | None) -> None:
-        """On the event loop: queue a frame (None: close), dropping a playlist event when
-        one is already waiting (both say the same)."""
+        """On the event loop: a frame to send (None: close the stream)."""
         if frame is None:
-            with contextlib.suppress(asyncio.QueueFull):
-                self.queue.put_nowait(None)
-            return
-        if self.queue.empty():
-            self.queue.put_nowait(frame)
+            self._closed = True
+        elif self._frame is None:
+            self._frame = frame
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def next(self, timeout: float) -> bytes | None:
+        """The next frame, a heartbeat after ``timeout`` seconds of nothing, or None once
+        the stream is to close."""
+        if not self._closed and self._frame is None:
+            loop = asyncio.get_running_loop()
+            waiter = self._waiter = loop.create_future()
+            timer = loop.call_later(timeout, _wake, waiter)
+            try:
+                await waiter
+            finally:
+                timer.cancel()
+                self._waiter = None
+        if self._closed:
+            return None
+        frame, self._frame = self._frame, None
+        return frame if frame is not None else HEARTBEAT
+
+
+def _wake(waiter: "asyncio.Future[None]") -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 @dataclass(frozen=True)
@@ -315,15 +343,10 @@ class EventsEndpoint:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break
-                try:
-                    data = await asyncio.wait_for(
-                        stream.queue.get(), min(self._heartbeat, remaining)
-                    )
-                except TimeoutError:
-                    if time.monotonic() >= deadline:
-                        break
-                    data = HEARTBEAT
+                data = await stream.next(min(self._heartbeat, remaining))
                 if data is None:
+                    break
+                if data is HEARTBEAT and time.monotonic() >= deadline:
                     break
                 await send({"type": "http.response.body", "body": data, "more_body": True})
             await send({"type": "http.response.body", "body": b"", "more_body": False})
