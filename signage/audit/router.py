@@ -25,12 +25,14 @@ def list_audit(
     object_kind: Annotated[str | None, Query(max_length=40)] = None,
     object_id: Annotated[str | None, Query(max_length=36)] = None,
     what: Annotated[str | None, Query(max_length=60)] = None,
+    before: Annotated[int | None, Query(ge=1, le=2**62)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_ENTRIES)] = 200,
 ) -> list[AuditEntryPublic]:
     """Staff actions that matter (takeovers, approvals, schedule changes, screen revocations,
     user changes): who, what, when and on which object, newest first. Your organisation's
     log (national staff see every organisation's). `from` defaults to 30 days before `to`
-    (default now); the range may span at most a year."""
+    (default now); the range may span at most a year. At most `limit` entries (200, at most
+    1,000) a page: for the next, send the last entry's `id` as `before`."""
     end = (to or utcnow()).astimezone(UTC)
     start = (from_ or end - timedelta(days=30)).astimezone(UTC)
     if end <= start:
@@ -46,6 +48,7 @@ def list_audit(
         object_kind=object_kind,
         object_id=object_id,
         action=what,
+        before=before,
         limit=limit,
     )
     return [service.to_public(e) for e in entries]

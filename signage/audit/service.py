@@ -46,9 +46,11 @@ def list_for(
     object_kind: str | None = None,
     object_id: str | None = None,
     action: str | None = None,
+    before: int | None = None,
     limit: int = 100,
 ) -> list[AuditEntry]:
-    """Entries from ``start`` to ``end`` (half-open), newest first."""
+    """Entries from ``start`` to ``end`` (half-open), newest first; ``before`` (an entry's
+    id) continues a page from where the last one stopped."""
     query = scoped_select(caller, AuditEntry).where(
         col(AuditEntry.at) >= start, col(AuditEntry.at) < end
     )
@@ -58,7 +60,10 @@ def list_for(
         query = query.where(AuditEntry.object_id == object_id)
     if action is not None:
         query = query.where(AuditEntry.action == action)
-    query = query.order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc()).limit(limit)
+    if before is not None:
+        query = query.where(col(AuditEntry.id) < before)
+    # By id: the order they were written in, so `before` pages without gaps or repeats.
+    query = query.order_by(col(AuditEntry.id).desc()).limit(limit)
     return list(session.exec(query))
 
 

@@ -90,7 +90,7 @@ def takeover_list(
         page = min(page, pages)
         shown = found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
         # The screens each reaches now: only for the rows on this page.
-        counts = {tk.id: len(service.targeted_screens(session, tk)) for tk in shown}
+        counts = {tk.id: service.screen_count(session, tk) for tk in shown}
         owners = {o.id: o.name for o in organisations.list_for(session, caller=caller)}
     rows = []
     for takeover in shown:

@@ -41,9 +41,12 @@ def create_takeover(
 @router.get("", response_model=list[TakeoverPublic])
 def list_takeovers(session: SessionDep, caller: CurrentCaller) -> list[TakeoverPublic]:
     """Takeovers you can see, newest first (at most 200): your organisation's (national staff
-    see all). Each one's screens are listed by `GET /v1/takeovers/{id}`."""
+    see all), each with how many screens it reaches now (`screen_count`); each one's screens
+    are listed by `GET /v1/takeovers/{id}`."""
     takeovers = service.list_for(session, caller=caller)
-    return [service.to_public(session, t) for t in takeovers]
+    return [
+        service.to_public(session, t, count=service.screen_count(session, t)) for t in takeovers
+    ]
 
 
 @router.get("/{takeover_id}.cap.xml", response_class=Response, responses=_cap_response)

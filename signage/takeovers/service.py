@@ -3,6 +3,7 @@
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from signage import timing
@@ -15,7 +16,8 @@ from signage.creatives.models import Creative, CreativeStatus
 from signage.organisations.models import Organisation
 from signage.schedules.models import TargetIn
 from signage.schedules.service import check_reach
-from signage.schedules.timing_inputs import load_screens, timing_target
+from signage.schedules.timing_inputs import load_screens, screen_tags, tags_of, timing_target
+from signage.screens.models import Screen
 from signage.takeovers.models import (
     CONFIRM_WITHIN,
     MAX_DURATION,
@@ -100,6 +102,33 @@ def targeted_screens(session: Session, takeover: Takeover) -> list[TakeoverScree
         return []
     kind = OrganisationKind(owner.kind)
     return _reached(session, timing_target(takeover.target, takeover.organisation_id, kind))
+
+
+def screen_count(session: Session, takeover: Takeover) -> int:
+    """How many live screens the target reaches now: what `targeted_screens` lists, counted
+    in the database (only tags, JSON, are checked here), for lists of many takeovers."""
+    owner = session.get(Organisation, takeover.organisation_id)
+    if owner is None:
+        return 0
+    target = timing_target(takeover.target, takeover.organisation_id, OrganisationKind(owner.kind))
+    query = (
+        select_columns(screen_tags())
+        .select_from(Screen)
+        .join(Venue, col(Venue.id) == col(Screen.venue_id))
+        .where(col(Screen.revoked_at).is_(None), col(Venue.deleted_at).is_(None))
+    )
+    for values, column in (
+        (target.force_ids, col(Venue.force_id)),
+        (target.venue_kinds, col(Venue.kind)),
+        (target.venue_ids, col(Venue.id)),
+        (target.screen_ids, col(Screen.id)),
+    ):
+        if values:
+            query = query.where(column.in_(sorted(values)))
+    rows = session.execute(query).scalars()
+    if not target.tags:
+        return sum(1 for _ in rows)
+    return sum(1 for tags in rows if not target.tags.isdisjoint(tags_of(tags)))
 
 
 def _reached(session: Session, target: timing.Target) -> list[TakeoverScreen]:
@@ -260,6 +289,7 @@ def to_public(
     *,
     creative_ids: list[str] | None = None,
     screens: list[TakeoverScreen] | None = None,
+    count: int | None = None,
     now: datetime | None = None,
 ) -> TakeoverPublic:
     if creative_ids is None:
@@ -285,6 +315,6 @@ def to_public(
         ended_at=takeover.ended_at,
         ending_at=ending,
         end_reason=why if state is TakeoverState.ended else None,
-        screen_count=None if screens is None else len(screens),
+        screen_count=len(screens) if screens is not None else count,
         screens=screens,
     )

@@ -7,12 +7,24 @@ import pytest
 import time_machine
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from signage.core.db import session_scope
 from signage.core.roles import Role
-from signage.takeovers.service import record_ends
+from signage.takeovers.models import Takeover
+from signage.takeovers.service import record_ends, screen_count, targeted_screens
 from tests.conftest import SECRET
-from tests.factories import World, add_person, assert_problem, make_screen, make_venue
+from tests.factories import (
+    World,
+    add_person,
+    assert_problem,
+    device_headers,
+    make_campaign,
+    make_screen,
+    make_venue,
+    png_bytes,
+    post_creative,
+)
 from tests.takeovers.helpers import Scene, instant, playing_now, scene, takeover_body
 
 
@@ -157,8 +169,6 @@ def test_the_playlist_already_holds_the_end_so_screens_go_back_offline(
     ends = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
     created = _create(client, world, takeover_body(here, ends_at=instant(ends)))
     client.post(f"/v1/takeovers/{created['id']}/confirm", headers=world.headers("force_a_approver"))
-    from tests.factories import device_headers
-
     body = client.get("/v1/player/playlist", headers=device_headers(here.screen)).json()
     first, second = body["timeline"][0], body["timeline"][1]
     assert [i["creative_id"] for i in first["items"]] == [here.urgent["id"]]
@@ -236,8 +246,6 @@ def test_bad_takeovers_are_422_with_a_message(
 
 
 def test_only_approved_creatives_take_over(client: TestClient, world: World, here: Scene) -> None:
-    from tests.factories import make_campaign, png_bytes, post_creative
-
     campaign = make_campaign(client, world, name="Draft")
     draft = post_creative(client, world, campaign["id"], content=png_bytes(160, 90, (1, 2, 3)))
     body = takeover_body(here, creative_ids=[draft.json()["id"]])
@@ -248,8 +256,6 @@ def test_only_approved_creatives_take_over(client: TestClient, world: World, her
 def test_a_creative_out_of_its_validity_is_refused(
     client: TestClient, world: World, here: Scene
 ) -> None:
-    from tests.factories import make_campaign, png_bytes, post_creative
-
     campaign = make_campaign(client, world, name="Old")
     old = post_creative(
         client,
@@ -327,3 +333,47 @@ def test_the_audit_log_is_scoped_and_bounded(client: TestClient, world: World, h
     )
     assert_problem(bad, 422, "after")
     assert client.get("/v1/audit").status_code == 401
+    # Paged by `before`: every entry once, newest first.
+    for _ in range(3):
+        _create(client, world, takeover_body(here))
+    everything = _audit(client, world, "force_a_editor")
+    pages: list[dict[str, Any]] = []
+    query: dict[str, str] = {"limit": "2"}
+    while page := _audit(client, world, "force_a_editor", **query):
+        pages += page
+        query["before"] = str(page[-1]["id"])
+    assert pages == everything
+    assert [e["id"] for e in everything] == sorted((e["id"] for e in everything), reverse=True)
+
+
+def test_the_screen_count_is_the_screens_listed(
+    client: TestClient, world: World, engine: Engine, here: Scene
+) -> None:
+
+    club = make_venue(client, world, kind="nightclub", name="The Vaults")
+    make_screen(client, world, club["id"], tags=["door"])
+    make_screen(client, world, club["id"], name="Dance floor", tags=["floor", "bar"])
+    make_screen(client, world, here.venue["id"], name="Back bar", tags=["bar"])
+    gone = make_screen(client, world, club["id"], name="Gone", tags=["bar"])
+    client.delete(f"/v1/screens/{gone['id']}", headers=world.headers("partner_1"))
+    other = make_venue(client, world, force_id=world.org_id("force_b"), name="Far away")
+    make_screen(client, world, other["id"], tags=["bar"])
+    targets: list[dict[str, Any]] = [
+        {},
+        {"venue_kinds": ["nightclub"]},
+        {"tags": ["bar"]},
+        {"venue_kinds": ["pub"], "tags": ["bar", "door"]},
+        {"venue_ids": [club["id"]], "tags": ["floor"]},
+        {"screen_ids": [here.screen["id"]]},
+    ]
+    listed = []
+    for target in targets:
+        created = _create(client, world, takeover_body(here, target=target))
+        listed.append(created["screen_count"])
+        with Session(engine) as session:
+            takeover = session.get(Takeover, created["id"])
+            assert takeover is not None
+            assert screen_count(session, takeover) == len(targeted_screens(session, takeover))
+    assert listed == [4, 2, 2, 1, 1, 1]
+    rows = client.get("/v1/takeovers", headers=world.headers("force_a_editor")).json()
+    assert sorted(r["screen_count"] for r in rows) == sorted(listed)
