@@ -56,6 +56,7 @@ class Run:
     polls: "asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]]"
     opened: int = 0
     failures: list[str] = field(default_factory=list)
+    writers: list[asyncio.StreamWriter] = field(default_factory=list)
 
 
 def people(url: str) -> tuple[str, str, list[str], list[str]]:
@@ -97,6 +98,7 @@ async def listen(run: Run, screen: Screenside, ready: asyncio.Event) -> None:
     except OSError as exc:
         run.failures.append(f"connect: {exc}")
         return
+    run.writers.append(writer)
     writer.write(
         f"GET /v1/player/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {screen.token}"
         "\r\n\r\n".encode()
@@ -206,6 +208,11 @@ async def scenario(
         await asyncio.sleep(2)  # time for any wrong nudge to arrive
         for task in tasks:
             task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for writer in run.writers:
+            writer.close()
+        while not polls.empty():
+            polls.get_nowait()[1].close()
     return at, run
 
 

@@ -210,6 +210,9 @@ def start_server(
         "--no-access-log",
         "--log-level",
         "warning",
+        # As `signage serve`: open event streams are cut at shutdown, not waited for.
+        "--timeout-graceful-shutdown",
+        "3",
     ]
     if factory:
         command.append("--factory")

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
 from signage.schedules import reach, router
 from tests.factories import World, play_record, schedule_body
@@ -32,12 +32,28 @@ def national_fleet(engine: Engine, world: World, **sizes: int) -> Fleet:
 
 
 def spy_on(monkeypatch: pytest.MonkeyPatch, owner: object, name: str, engine: Engine) -> list[int]:
-    """Wraps `owner.name` to record how many pooled connections are out when it is called."""
+    """Wraps `owner.name` to record how many pooled connections the thread calling it holds
+    then. The thread's own: the app's background work (a playlist refresh after the edit the
+    test just made, a job, a flush) holds connections of its own on threads of its own."""
     checked_out: list[int] = []
     original: Callable[..., Any] = getattr(owner, name)
+    held: dict[int, int] = {}
+
+    def checkout(_dbapi: Any, record: Any, _proxy: Any) -> None:
+        thread = threading.get_ident()
+        record.info["spy_thread"] = thread
+        held[thread] = held.get(thread, 0) + 1
+
+    def checkin(_dbapi: Any, record: Any) -> None:
+        thread = record.info.pop("spy_thread", None)
+        if thread is not None:
+            held[thread] -= 1
+
+    event.listen(engine.pool, "checkout", checkout)
+    event.listen(engine.pool, "checkin", checkin)
 
     def spy(*args: Any, **kwargs: Any) -> Any:
-        checked_out.append(engine.pool.checkedout())  # type: ignore[attr-defined]
+        checked_out.append(held.get(threading.get_ident(), 0))
         return original(*args, **kwargs)
 
     monkeypatch.setattr(owner, name, spy)
