@@ -23,26 +23,30 @@ The format (documented in the README for third-party players):
 
 import asyncio
 import contextlib
-import hashlib
 import json
 import logging
 import random
 import threading
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from signage.player.bare_asgi import (
+    UNAUTHORIZED_DETAIL,
+    UNAVAILABLE_DETAIL,
+    Receive,
+    Scope,
+    Send,
+    bearer_token,
+    problem,
+    screen_of,
+    send_answer,
+)
 from signage.player.snapshot import Profile, ScreenEntry, Snapshot
 from signage.player.state import PlaylistState
 from signage.takeovers.delivery import DeliveryLog
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 
 EVENTS_PATH = "/v1/player/events"
 HEARTBEAT = b": heartbeat\n\n"
@@ -212,31 +216,17 @@ class EventHub:
         )
 
 
-def _problem(status: int, title: str, detail: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    body = json.dumps(
-        {"type": "about:blank", "title": title, "status": status, "detail": detail}
-    ).encode()
-    headers = [
-        (b"content-type", b"application/problem+json"),
-        (b"content-length", str(len(body)).encode()),
-        (b"cache-control", b"no-store"),
-    ]
-    if status == 401:
-        headers.append((b"www-authenticate", b"Bearer"))
-    return status, headers, body
-
-
-_UNAUTHORIZED = _problem(
-    401, "Unauthorized", "Device token is missing, invalid, rotated or revoked"
+_NO_STORE = (b"cache-control", b"no-store")
+_UNAUTHORIZED = problem(401, "Unauthorized", UNAUTHORIZED_DETAIL, _NO_STORE)
+_NOT_ALLOWED = problem(405, "Method Not Allowed", "Use GET", _NO_STORE, (b"allow", b"GET, HEAD"))
+_UNAVAILABLE = problem(
+    503, "Service Unavailable", UNAVAILABLE_DETAIL, _NO_STORE, (b"retry-after", b"5")
 )
-_NOT_ALLOWED = _problem(405, "Method Not Allowed", "Use GET")
-_NOT_ALLOWED[1].append((b"allow", b"GET, HEAD"))
-_UNAVAILABLE = _problem(
-    503, "Service Unavailable", "Playlists are not loaded yet (the database is not answering)"
-)
-_UNAVAILABLE[1].append((b"retry-after", b"5"))
-_FULL = _problem(
-    503, "Service Unavailable", "This server holds as many event streams as it may; poll instead"
+_FULL = problem(
+    503,
+    "Service Unavailable",
+    "This server holds as many event streams as it may; poll instead",
+    _NO_STORE,
 )
 
 
@@ -269,7 +259,7 @@ class EventsEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["method"] not in ("GET", "HEAD"):
-            await _send(send, *_NOT_ALLOWED)
+            await send_answer(send, *_NOT_ALLOWED)
             return
         authorization = b""
         last_id: int | None = None
@@ -278,27 +268,27 @@ class EventsEndpoint:
                 authorization = value
             elif name == b"last-event-id":
                 last_id = _last_event_id(value)
-        scheme, _, token = authorization.partition(b" ")
-        if scheme.lower() != b"bearer" or not token:
-            await _send(send, *_UNAUTHORIZED)
+        token = bearer_token(authorization)
+        if token is None:
+            await send_answer(send, *_UNAUTHORIZED)
             return
         snapshot = self._state.cached or await self._state.for_poll()
         if snapshot is None:
-            await _send(send, *_UNAVAILABLE)
+            await send_answer(send, *_UNAVAILABLE)
             return
-        entry = snapshot.by_token.get(hashlib.sha256(token.strip()).hexdigest())
+        entry = screen_of(snapshot, token)
         if entry is None:
-            await _send(send, *_UNAUTHORIZED)
+            await send_answer(send, *_UNAUTHORIZED)
             return
         if scope["method"] == "HEAD":  # what a GET would answer, without opening a stream
-            await _send(send, 200, list(_STREAM_HEADERS), b"")
+            await send_answer(send, 200, list(_STREAM_HEADERS), b"")
             return
         stream = self._hub.attach(entry.id)
         if stream is None:
             status, headers, body = _FULL
             # Spread the retries: a fleet refused at once should not come back at once.
             retry = str(random.randint(10, 60)).encode()  # noqa: S311 (jitter, not a secret)
-            await _send(send, status, [*headers, (b"retry-after", retry)], body)
+            await send_answer(send, status, [*headers, (b"retry-after", retry)], body)
             return
         try:
             await self._serve(stream, entry, snapshot, last_id, receive, send)
@@ -354,11 +344,6 @@ class EventsEndpoint:
             pass  # the screen went away mid-send
         finally:
             watcher.cancel()
-
-
-async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
 
 
 OPENAPI_PATH: dict[str, Any] = {

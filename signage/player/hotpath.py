@@ -5,47 +5,31 @@ up in the process's snapshot, the body comes precomputed, `If-None-Match` is com
 anything is built, and "last seen" goes into a buffer that a background task writes in batches.
 """
 
-import hashlib
-import json
-from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import UTC, datetime
 from typing import Any
 
 from signage.core.http import accepts_gzip, etag_matches
 from signage.core.metrics import POLLS_BY_STATUS
+from signage.player.bare_asgi import (
+    UNAUTHORIZED_DETAIL,
+    UNAVAILABLE_DETAIL,
+    Receive,
+    Scope,
+    Send,
+    bearer_token,
+    problem,
+    screen_of,
+    send_answer,
+)
 from signage.player.playlist import gzip_etag
 from signage.player.state import PlaylistState
 from signage.screens.seen import SeenBuffer
 from signage.takeovers.delivery import DeliveryLog
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-
-
-def _problem(status: int, title: str, detail: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    body = json.dumps(
-        {"type": "about:blank", "title": title, "status": status, "detail": detail}
-    ).encode()
-    headers = [
-        (b"content-type", b"application/problem+json"),
-        (b"content-length", str(len(body)).encode()),
-    ]
-    if status == 401:
-        headers.append((b"www-authenticate", b"Bearer"))
-    return status, headers, body
-
-
-_UNAUTHORIZED = _problem(
-    401, "Unauthorized", "Device token is missing, invalid, rotated or revoked"
-)
-_NOT_ALLOWED = _problem(405, "Method Not Allowed", "Use GET")
-_NOT_ALLOWED[1].append((b"allow", b"GET, HEAD"))  # RFC 9110 15.5.6: a 405 says what is
-_UNAVAILABLE = _problem(
-    503, "Service Unavailable", "Playlists are not loaded yet (the database is not answering)"
-)
-_UNAVAILABLE[1].append((b"retry-after", b"5"))
+_UNAUTHORIZED = problem(401, "Unauthorized", UNAUTHORIZED_DETAIL)
+# RFC 9110 15.5.6: a 405 says what is allowed.
+_NOT_ALLOWED = problem(405, "Method Not Allowed", "Use GET", (b"allow", b"GET, HEAD"))
+_UNAVAILABLE = problem(503, "Service Unavailable", UNAVAILABLE_DETAIL, (b"retry-after", b"5"))
 
 
 class PlaylistEndpoint:
@@ -75,8 +59,8 @@ class PlaylistEndpoint:
                 if_none_match = value
             elif name == b"accept-encoding":
                 accept_encoding = value
-        scheme, _, token = authorization.partition(b" ")
-        if scheme.lower() != b"bearer" or not token:
+        token = bearer_token(authorization)
+        if token is None:
             await _send(send, *_UNAUTHORIZED)
             return
         snapshot = self._state.cached
@@ -85,7 +69,7 @@ class PlaylistEndpoint:
             if snapshot is None:  # never loaded: the database has not answered yet
                 await _send(send, *_UNAVAILABLE)
                 return
-        screen = snapshot.by_token.get(hashlib.sha256(token.strip()).hexdigest())
+        screen = screen_of(snapshot, token)
         if screen is None:
             await _send(send, *_UNAUTHORIZED)
             return
@@ -124,8 +108,7 @@ class PlaylistEndpoint:
 
 async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
     POLLS_BY_STATUS[status].inc()
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    await send_answer(send, status, headers, body)
 
 
 OPENAPI_PATH: dict[str, Any] = {
