@@ -95,22 +95,28 @@ def _set_creatives(session: Session, takeover: Takeover, creative_ids: list[str]
         )
 
 
-def targeted_screens(session: Session, takeover: Takeover) -> list[TakeoverScreen]:
-    """The live screens the takeover's target reaches now, by id."""
+def _engine_target(session: Session, takeover: Takeover) -> timing.Target | None:
+    """The takeover's target as the engine reads it (a force's narrowed to its own area), or
+    None when its organisation is gone."""
     owner = session.get(Organisation, takeover.organisation_id)
     if owner is None:
-        return []
+        return None
     kind = OrganisationKind(owner.kind)
-    return _reached(session, timing_target(takeover.target, takeover.organisation_id, kind))
+    return timing_target(takeover.target, takeover.organisation_id, kind)
+
+
+def targeted_screens(session: Session, takeover: Takeover) -> list[TakeoverScreen]:
+    """The live screens the takeover's target reaches now, by id."""
+    target = _engine_target(session, takeover)
+    return [] if target is None else _reached(session, target)
 
 
 def screen_count(session: Session, takeover: Takeover) -> int:
     """How many live screens the target reaches now: what `targeted_screens` lists, counted
     in the database (only tags, JSON, are checked here), for lists of many takeovers."""
-    owner = session.get(Organisation, takeover.organisation_id)
-    if owner is None:
+    target = _engine_target(session, takeover)
+    if target is None:
         return 0
-    target = timing_target(takeover.target, takeover.organisation_id, OrganisationKind(owner.kind))
     query = (
         select_columns(screen_tags())
         .select_from(Screen)
@@ -168,8 +174,7 @@ def create_for(session: Session, *, caller: Caller, data: TakeoverCreate) -> Tak
         confirm_by=now + CONFIRM_WITHIN if data.break_glass else None,
         created_by=caller.user_id,
     )
-    kind = OrganisationKind.national if caller.is_national else OrganisationKind.force
-    if not _reached(session, timing_target(takeover.target, caller.organisation_id, kind)):
+    if not targeted_screens(session, takeover):
         raise Invalid("target: reaches no screens")
     session.add(takeover)
     session.flush()
