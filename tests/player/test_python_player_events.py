@@ -37,29 +37,11 @@ from signage_player.push import (  # noqa: E402
 from signage_player.renderers import LoggingRenderer  # noqa: E402
 from signage_player.sse import ServerEvent, SseParser  # noqa: E402
 
+from tests.player.sse_vectors import EVENTS, STREAM  # noqa: E402
+
 # --- the parser -------------------------------------------------------------------------------
 
-STREAM = (
-    b"retry: 2500\r\n"
-    b"id: 41\r\n"
-    b"event: ready\r\n"
-    b'data: {"version": 41, "etag": "\\"a\\""}\r\n'
-    b"\r\n"
-    b": heartbeat\r\n"
-    b"\r\n"
-    b"id: 42\n"
-    b"event: playlist\n"
-    b'data: {"version": 42,\n'
-    b'data:  "etag": "\\"b\\""}\n'
-    b"\n"
-    b"data: caf\xc3\xa9 \xe2\x82\xac\r"  # multi-byte characters, a lone CR...
-    b"\r"  # ...and a blank line made of one
-)
-EXPECTED = [
-    ServerEvent("ready", '{"version": 41, "etag": "\\"a\\""}', "41"),
-    ServerEvent("playlist", '{"version": 42,\n "etag": "\\"b\\""}', "42"),
-    ServerEvent("message", "café €", "42"),
-]
+EXPECTED = [ServerEvent(*event) for event in EVENTS]
 
 
 def feed_all(parser: SseParser, chunks: list[bytes]) -> list[ServerEvent]:

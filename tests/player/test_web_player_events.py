@@ -18,6 +18,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from tests.player.sse_vectors import EVENTS, STREAM
 from tests.player.web_helpers import chromium, player_state
 
 pytestmark = pytest.mark.browser
@@ -171,27 +172,7 @@ def page(browser: Browser, site: Site) -> Iterator[Page]:
 
 # --- the parser -------------------------------------------------------------------------------
 
-STREAM = (
-    b"retry: 2500\r\n"
-    b"id: 41\r\n"
-    b"event: ready\r\n"
-    b'data: {"version": 41, "etag": "\\"a\\""}\r\n'
-    b"\r\n"
-    b": heartbeat\r\n"
-    b"\r\n"
-    b"id: 42\n"
-    b"event: playlist\n"
-    b'data: {"version": 42,\n'
-    b'data:  "etag": "\\"b\\""}\n'
-    b"\n"
-    b"data: caf\xc3\xa9 \xe2\x82\xac\r"  # multi-byte characters, a lone CR...
-    b"\r"  # ...and a blank line made of one
-)
-EXPECTED = [
-    {"type": "ready", "data": '{"version": 41, "etag": "\\"a\\""}', "id": "41"},
-    {"type": "playlist", "data": '{"version": 42,\n "etag": "\\"b\\""}', "id": "42"},
-    {"type": "message", "data": "café €", "id": "42"},
-]
+EXPECTED = [{"type": t, "data": d, "id": i} for t, d, i in EVENTS]
 
 PARSE = """async ({chunks, lastEventId}) => {
     const { SseParser } = await import("/player/js/sse.js");
