@@ -4,7 +4,7 @@ WCAG 2.2 AA checks, and screenshots kept as test artifacts (test-artifacts/conso
 from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page
 
 from tests.console.console_helpers import email_of
 from tests.factories import PASSWORD
@@ -58,3 +58,20 @@ def check(page: Page, name: str, *, welsh: bool = True) -> None:
     finally:
         set_language(page, "en")
         page.reload()
+
+
+def image_loaded(image: Locator) -> bool:
+    """Whether the image decodes, once it has finished loading: a thumbnail swapped in by htmx
+    may still be on its way when the text around it is already there."""
+    return bool(
+        image.evaluate(
+            """img => new Promise(done => {
+                const settled = () => done(img.complete && img.naturalWidth > 0);
+                if (img.complete) settled();
+                else {
+                    img.addEventListener("load", settled);
+                    img.addEventListener("error", settled);
+                }
+            })"""
+        )
+    )

@@ -7,7 +7,7 @@ import base64
 
 from playwright.sync_api import Page
 
-from tests.console.browser.pages import check, sign_in
+from tests.console.browser.pages import check, image_loaded, sign_in
 from tests.factories import World, png_bytes
 
 
@@ -53,7 +53,7 @@ def test_upload_approve_reject_and_replace(page: Page, world: World, mp4_bytes: 
     assert "Waiting for approval" in poster.inner_text()
     assert "Landscape" in poster.inner_text()
     thumbnail = poster.locator("img")
-    assert thumbnail.evaluate("img => img.complete && img.naturalWidth > 0")
+    assert image_loaded(thumbnail)
 
     # An MP4 dragged onto the form.
     page.get_by_label("Creative name").fill("Walk Away film")
@@ -62,7 +62,7 @@ def test_upload_approve_reject_and_replace(page: Page, world: World, mp4_bytes: 
     page.get_by_role("button", name="Upload creative").click()
     film = page.locator(".console-creative", has_text="Walk Away film")
     assert "Video, 2 seconds" in film.inner_text()
-    assert film.locator("img").evaluate("img => img.complete && img.naturalWidth > 0")
+    assert image_loaded(film.locator("img"))
     check(page, "campaign")
     campaign_url = page.url
     _sign_out(page)

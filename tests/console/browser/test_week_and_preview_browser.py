@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 from playwright.sync_api import Page
 
-from tests.console.browser.pages import check, sign_in
+from tests.console.browser.pages import check, image_loaded, sign_in
 from tests.factories import (
     World,
     make_campaign,
@@ -87,7 +87,7 @@ def test_a_screens_week_and_its_preview(page: Page, live_server: LiveServer, wor
     assert playing.get_attribute("data-creative-id") == seeded["creative"]["id"]
     thumbnail = playing.locator("img")
     assert thumbnail.get_attribute("alt") == "Preview of Walk home safe"
-    assert thumbnail.evaluate("img => img.complete && img.naturalWidth > 0")
+    assert image_loaded(thumbnail)
     assert "Until Sunday 6 December, 04:00" in page.locator("#answer").inner_text()
     check(page, "preview")
 
