@@ -4,9 +4,11 @@ their problem answers, and finding the screen by its device token in the snapsho
 import hashlib
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
+from enum import Enum
 from typing import Any
 
 from signage.player.snapshot import ScreenEntry, Snapshot
+from signage.player.state import PlaylistState
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -33,6 +35,9 @@ def problem(status: int, title: str, detail: str, *extra: tuple[bytes, bytes]) -
 
 UNAUTHORIZED_DETAIL = "Device token is missing, invalid, rotated or revoked"
 UNAVAILABLE_DETAIL = "Playlists are not loaded yet (the database is not answering)"
+NOT_YET_DETAIL = (
+    "This device token is not known here yet (the playlists are being refreshed): try again"
+)
 
 
 def bearer_token(authorization: bytes) -> bytes | None:
@@ -46,6 +51,33 @@ def bearer_token(authorization: bytes) -> bytes | None:
 def screen_of(snapshot: Snapshot, token: bytes) -> ScreenEntry | None:
     """The live screen whose device token this is (tokens are held only as hashes)."""
     return snapshot.by_token.get(hashlib.sha256(token.strip()).hexdigest())
+
+
+class Unknown(Enum):
+    """Why no screen was found for a token: refused (401), or not known yet (503)."""
+
+    REFUSED = "refused"
+    NOT_YET = "not yet"
+
+
+async def known_screen(
+    state: PlaylistState, snapshot: Snapshot, token: bytes
+) -> tuple[Snapshot, ScreenEntry] | Unknown:
+    """The screen of this token and the snapshot it was found in, or why there is none.
+
+    A token the snapshot does not know is looked up again after a version check: it may
+    belong to a screen paired, or given a new token, through another replica a moment ago,
+    and a 401 tells a player to throw its token away and pair again. So it is refused only
+    once a check has found nothing; while the check takes too long (a large edit being
+    compiled, a database not answering) the answer is "not yet", and the player retries."""
+    found = screen_of(snapshot, token)
+    if found is not None:
+        return snapshot, found
+    checked, complete = await state.after_check()
+    found = None if checked is None else screen_of(checked, token)
+    if checked is not None and found is not None:
+        return checked, found
+    return Unknown.REFUSED if complete else Unknown.NOT_YET
 
 
 async def send_answer(

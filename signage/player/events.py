@@ -34,14 +34,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from signage.player.bare_asgi import (
+    NOT_YET_DETAIL,
     UNAUTHORIZED_DETAIL,
     UNAVAILABLE_DETAIL,
     Receive,
     Scope,
     Send,
+    Unknown,
     bearer_token,
+    known_screen,
     problem,
-    screen_of,
     send_answer,
 )
 from signage.player.snapshot import Profile, ScreenEntry, Snapshot
@@ -222,6 +224,7 @@ _NOT_ALLOWED = problem(405, "Method Not Allowed", "Use GET", _NO_STORE, (b"allow
 _UNAVAILABLE = problem(
     503, "Service Unavailable", UNAVAILABLE_DETAIL, _NO_STORE, (b"retry-after", b"5")
 )
+_NOT_YET = problem(503, "Service Unavailable", NOT_YET_DETAIL, _NO_STORE, (b"retry-after", b"2"))
 _FULL = problem(
     503,
     "Service Unavailable",
@@ -276,10 +279,11 @@ class EventsEndpoint:
         if snapshot is None:
             await send_answer(send, *_UNAVAILABLE)
             return
-        entry = screen_of(snapshot, token)
-        if entry is None:
-            await send_answer(send, *_UNAUTHORIZED)
+        known = await known_screen(self._state, snapshot, token)
+        if isinstance(known, Unknown):
+            await send_answer(send, *(_UNAUTHORIZED if known is Unknown.REFUSED else _NOT_YET))
             return
+        snapshot, entry = known
         if scope["method"] == "HEAD":  # what a GET would answer, without opening a stream
             await send_answer(send, 200, list(_STREAM_HEADERS), b"")
             return

@@ -11,14 +11,16 @@ from typing import Any
 from signage.core.http import accepts_gzip, etag_matches
 from signage.core.metrics import POLLS_BY_STATUS
 from signage.player.bare_asgi import (
+    NOT_YET_DETAIL,
     UNAUTHORIZED_DETAIL,
     UNAVAILABLE_DETAIL,
     Receive,
     Scope,
     Send,
+    Unknown,
     bearer_token,
+    known_screen,
     problem,
-    screen_of,
     send_answer,
 )
 from signage.player.playlist import gzip_etag
@@ -30,6 +32,7 @@ _UNAUTHORIZED = problem(401, "Unauthorized", UNAUTHORIZED_DETAIL)
 # RFC 9110 15.5.6: a 405 says what is allowed.
 _NOT_ALLOWED = problem(405, "Method Not Allowed", "Use GET", (b"allow", b"GET, HEAD"))
 _UNAVAILABLE = problem(503, "Service Unavailable", UNAVAILABLE_DETAIL, (b"retry-after", b"5"))
+_NOT_YET = problem(503, "Service Unavailable", NOT_YET_DETAIL, (b"retry-after", b"2"))
 
 
 class PlaylistEndpoint:
@@ -69,10 +72,11 @@ class PlaylistEndpoint:
             if snapshot is None:  # never loaded: the database has not answered yet
                 await _send(send, *_UNAVAILABLE)
                 return
-        screen = screen_of(snapshot, token)
-        if screen is None:
-            await _send(send, *_UNAUTHORIZED)
+        known = await known_screen(self._state, snapshot, token)
+        if isinstance(known, Unknown):
+            await _send(send, *(_UNAUTHORIZED if known is Unknown.REFUSED else _NOT_YET))
             return
+        snapshot, screen = known
         now = datetime.now(UTC)
         self._seen.saw(screen.id, now)
         compiled, etag = snapshot.playlist_for(screen, now=now, poll_after=self._poll_after)

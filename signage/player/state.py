@@ -353,11 +353,15 @@ class PlaylistState:
                 self._start_refresh()
 
     def _start_refresh(self) -> "Future[None]":
+        return self._running_refresh()[0]
+
+    def _running_refresh(self) -> "tuple[Future[None], float]":
+        """The refresh under way (started now if none is) and when it started."""
         with self._start_lock:
             if self._refresh is None or self._refresh.done():
                 self._refresh_started = time.monotonic()
                 self._refresh = run_in_daemon_thread(self._refresh_in_background, "playlists")
-            return self._refresh
+            return self._refresh, self._refresh_started
 
     async def for_poll(self) -> Snapshot | None:
         """The snapshot to serve now, or None when none was ever loaded (the caller says 503).
@@ -376,27 +380,45 @@ class PlaylistState:
         for _round in range(2):
             if not self.must_wait():
                 break
-            refresh = self._start_refresh()
-            waited = asyncio.shield(asyncio.wrap_future(refresh))
-            while not refresh.done():
-                # Until the database has answered this refresh's first query, wait only
-                # briefly (it may be down or hung); once it has, the rest is reading and
-                # compiling, worth waiting for so that an edit is served at once, even on a
-                # busy machine.
-                answered = self._answered_at >= self._refresh_started
-                if snapshot is None:
-                    budget = FIRST_LOAD_WAIT_SECONDS
-                else:
-                    budget = LOAD_WAIT_SECONDS if answered else FRESH_WAIT_SECONDS
-                remaining = self._refresh_started + budget - time.monotonic()
-                if remaining <= 0:
-                    break
-                step = remaining if answered or snapshot is None else min(remaining, 0.05)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(asyncio.shield(waited), step)
-            if not refresh.done() or self._failure is not None:
+            refresh, started = self._running_refresh()
+            if not await self._wait_for(refresh, started, first_load=snapshot is None):
                 break  # out of time, or the database failed: serve what there is
         return self._snapshot
+
+    async def after_check(self) -> tuple[Snapshot | None, bool]:
+        """The snapshot once a version check that began after this call has ended, and
+        whether one did (it may take too long, or the database may fail): for a device token
+        this process does not know, which may be a screen paired or given a new token through
+        another process a moment ago. Polls waiting so share one check; a check that finds
+        nothing new is one query."""
+        asked = time.monotonic()
+        for _round in range(2):
+            refresh, started = self._running_refresh()
+            if not await self._wait_for(refresh, started, first_load=self._snapshot is None):
+                return self._snapshot, False
+            if started >= asked:
+                return self._snapshot, True
+        return self._snapshot, False
+
+    async def _wait_for(self, refresh: "Future[None]", started: float, *, first_load: bool) -> bool:
+        """Wait for ``refresh``, within a budget; whether it ended and the database answered."""
+        waited = asyncio.shield(asyncio.wrap_future(refresh))
+        while not refresh.done():
+            # Until the database has answered this refresh's first query, wait only briefly
+            # (it may be down or hung); once it has, the rest is reading and compiling, worth
+            # waiting for so that an edit is served at once, even on a busy machine.
+            answered = self._answered_at >= started
+            if first_load:
+                budget = FIRST_LOAD_WAIT_SECONDS
+            else:
+                budget = LOAD_WAIT_SECONDS if answered else FRESH_WAIT_SECONDS
+            remaining = started + budget - time.monotonic()
+            if remaining <= 0:
+                break
+            step = remaining if answered or first_load else min(remaining, 0.05)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(waited), step)
+        return refresh.done() and self._failure is None
 
     @property
     def cached(self) -> Snapshot | None:

@@ -4,6 +4,7 @@ import json
 import time
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -12,8 +13,11 @@ from sqlmodel import Session
 
 from signage.app import create_app
 from signage.core.config import Settings
+from signage.player import state as playlist_state
+from signage.player.snapshot import Snapshot
 from signage.screens.models import Screen
 from tests.factories import World, make_screen, make_venue, png_bytes, schedule_body
+from tests.live import serve_in_thread
 
 
 def device(token: str) -> dict[str, str]:
@@ -87,6 +91,85 @@ def test_rotated_token_stops_polling_at_once_on_another_replica(
     assert old.status_code == 401
     assert old.headers["content-type"] == "application/problem+json"
     assert new.status_code == 200
+
+
+@pytest.fixture
+def checks_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No timed version checks: a replica's snapshot stays as it was until something asks,
+    which makes deterministic the race between a new token and the next half-second check."""
+    monkeypatch.setattr(playlist_state, "CHECK_EVERY_SECONDS", 3600.0)
+    monkeypatch.setattr(playlist_state, "CHECK_WHILE_LISTENING_SECONDS", 3600.0)
+
+
+@pytest.mark.usefixtures("checks_only_when_asked")
+def test_a_token_issued_through_another_replica_works_here_at_once(
+    client: TestClient, world: World, settings: Settings
+) -> None:
+    """A screen paired, or given a new token, through one replica and polling another at once
+    (as a load balancer sends it) is not told 401: the players take a 401 to mean "pair again"
+    and would throw their token away."""
+    venue = make_venue(client, world)
+    first = make_screen(client, world, venue["id"])
+    with (
+        serve_in_thread(create_app(settings)) as replica,
+        httpx.Client(base_url=replica.url, timeout=10) as http,
+    ):
+        loaded = http.get("/v1/player/playlist", headers=device(first["device_token"]))
+        assert loaded.status_code == 200  # the replica's snapshot is loaded, and now stale
+        screen = make_screen(client, world, venue["id"], name="Door screen")
+        polled = http.get("/v1/player/playlist", headers=device(screen["device_token"]))
+        assert polled.status_code == 200, polled.text
+        assert polled.json()["screen_id"] == screen["id"]
+
+        rotated = client.post(
+            f"/v1/screens/{first['id']}/token", headers=world.headers("partner_1")
+        )
+        assert rotated.status_code == 200
+        token = rotated.json()["device_token"]
+        assert http.get("/v1/player/playlist", headers=device(token)).status_code == 200
+
+        other = make_screen(client, world, venue["id"], name="Window screen")
+        with http.stream(
+            "GET", "/v1/player/events", headers=device(other["device_token"])
+        ) as stream:
+            assert stream.status_code == 200
+            assert stream.headers["content-type"].startswith("text/event-stream")
+        # A token nobody issued is still refused, once the replica has looked.
+        started = time.monotonic()
+        assert http.get("/v1/player/playlist", headers=device("sgd_nope")).status_code == 401
+        assert time.monotonic() - started < 2
+
+
+@pytest.mark.usefixtures("checks_only_when_asked")
+def test_a_new_token_is_told_to_retry_while_its_playlists_are_still_compiling(
+    client: TestClient, world: World, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not 401 (pair again) while the replica cannot yet say: 503 with Retry-After, as for a
+    server still starting, and the playlist once it is compiled."""
+    venue = make_venue(client, world)
+    first = make_screen(client, world, venue["id"])
+    with (
+        serve_in_thread(create_app(settings)) as replica,
+        httpx.Client(base_url=replica.url, timeout=10) as http,
+    ):
+        assert http.get("/v1/player/playlist", headers=device(first["device_token"])).is_success
+        compile_all = Snapshot.compile_all
+
+        def slow_compile(snapshot: Snapshot, *args: Any, **kwargs: Any) -> None:
+            time.sleep(1.5)  # a national edit being compiled, longer than a poll waits
+            compile_all(snapshot, *args, **kwargs)
+
+        monkeypatch.setattr(playlist_state, "LOAD_WAIT_SECONDS", 0.3)
+        monkeypatch.setattr(Snapshot, "compile_all", slow_compile)
+        screen = make_screen(client, world, venue["id"], name="Door screen")
+        for path in ("/v1/player/playlist", "/v1/player/events"):
+            early = http.get(path, headers=device(screen["device_token"]))
+            assert early.status_code == 503, early.text
+            assert early.headers["retry-after"] == "2"
+            assert early.json()["detail"].startswith("This device token is not known here yet")
+        time.sleep(1.5)
+        later = http.get("/v1/player/playlist", headers=device(screen["device_token"]))
+        assert later.status_code == 200, later.text
 
 
 def test_poll_without_or_with_bad_token_is_401(client: TestClient) -> None:
