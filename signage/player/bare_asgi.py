@@ -60,19 +60,17 @@ class Unknown(Enum):
     NOT_YET = "not yet"
 
 
-async def known_screen(
-    state: PlaylistState, snapshot: Snapshot, token: bytes
+async def screen_after_check(
+    state: PlaylistState, token: bytes
 ) -> tuple[Snapshot, ScreenEntry] | Unknown:
-    """The screen of this token and the snapshot it was found in, or why there is none.
+    """For a token the snapshot does not know: the screen and the snapshot it was found in
+    after a version check, or why there is none.
 
-    A token the snapshot does not know is looked up again after a version check: it may
-    belong to a screen paired, or given a new token, through another replica a moment ago,
-    and a 401 tells a player to throw its token away and pair again. So it is refused only
-    once a check has found nothing; while the check takes too long (a large edit being
-    compiled, a database not answering) the answer is "not yet", and the player retries."""
-    found = screen_of(snapshot, token)
-    if found is not None:
-        return snapshot, found
+    The token may belong to a screen paired, or given a new token, through another replica a
+    moment ago, and a 401 tells a player to throw its token away and pair again. So it is
+    refused only once a check has found nothing; while the check takes too long (a large edit
+    being compiled, a database not answering) the answer is "not yet", and the player retries.
+    Only unknown tokens come here: the poll of a known screen costs no coroutine more."""
     checked, complete = await state.after_check()
     found = None if checked is None else screen_of(checked, token)
     if checked is not None and found is not None:

@@ -42,8 +42,9 @@ from signage.player.bare_asgi import (
     Send,
     Unknown,
     bearer_token,
-    known_screen,
     problem,
+    screen_after_check,
+    screen_of,
     send_answer,
 )
 from signage.player.snapshot import Profile, ScreenEntry, Snapshot
@@ -279,11 +280,14 @@ class EventsEndpoint:
         if snapshot is None:
             await send_answer(send, *_UNAVAILABLE)
             return
-        known = await known_screen(self._state, snapshot, token)
-        if isinstance(known, Unknown):
-            await send_answer(send, *(_UNAUTHORIZED if known is Unknown.REFUSED else _NOT_YET))
-            return
-        snapshot, entry = known
+        entry = screen_of(snapshot, token)
+        if entry is None:
+            known = await screen_after_check(self._state, token)
+            if isinstance(known, Unknown):
+                refused = known is Unknown.REFUSED
+                await send_answer(send, *(_UNAUTHORIZED if refused else _NOT_YET))
+                return
+            snapshot, entry = known
         if scope["method"] == "HEAD":  # what a GET would answer, without opening a stream
             await send_answer(send, 200, list(_STREAM_HEADERS), b"")
             return

@@ -19,8 +19,9 @@ from signage.player.bare_asgi import (
     Send,
     Unknown,
     bearer_token,
-    known_screen,
     problem,
+    screen_after_check,
+    screen_of,
     send_answer,
 )
 from signage.player.playlist import gzip_etag
@@ -72,11 +73,13 @@ class PlaylistEndpoint:
             if snapshot is None:  # never loaded: the database has not answered yet
                 await _send(send, *_UNAVAILABLE)
                 return
-        known = await known_screen(self._state, snapshot, token)
-        if isinstance(known, Unknown):
-            await _send(send, *(_UNAUTHORIZED if known is Unknown.REFUSED else _NOT_YET))
-            return
-        snapshot, screen = known
+        screen = screen_of(snapshot, token)
+        if screen is None:
+            known = await screen_after_check(self._state, token)
+            if isinstance(known, Unknown):
+                await _send(send, *(_UNAUTHORIZED if known is Unknown.REFUSED else _NOT_YET))
+                return
+            snapshot, screen = known
         now = datetime.now(UTC)
         self._seen.saw(screen.id, now)
         compiled, etag = snapshot.playlist_for(screen, now=now, poll_after=self._poll_after)
